@@ -1,0 +1,246 @@
+import _AnomalyDistillKernels
+
+/// Reads CSV records (RFC 4180) from a plain file, a gzip file or standard input, in chunks.
+///
+/// Quoted fields may hold commas, doubled quotes and line breaks; lines end in LF, CRLF or CR;
+/// blank lines are skipped, as pandas does. Memory is bounded by the chunk size plus the longest
+/// record. Fields are exposed as byte ranges of an internal buffer that stays valid until the next
+/// call to ``next()``.
+///
+/// - Complexity: O(bytes) for the whole file.
+final class CSVRecordReader {
+    /// The file as the user named it (for messages).
+    let path: String
+    /// Whether the source was gzip-compressed.
+    let isCompressed: Bool
+    /// Physical 1-based line number where the current record starts.
+    private(set) var line = 0
+    /// Number of fields in the current record.
+    private(set) var fieldCount = 0
+
+    private var reader: OpaquePointer?
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var length = 0
+    private var position = 0
+    private var endOfInput = false
+    private var nextLine = 1
+    private var starts: UnsafeMutablePointer<Int>
+    private var ends: UnsafeMutablePointer<Int>
+    private var escaped: UnsafeMutablePointer<Bool>
+    private var fieldCapacity = 64
+    private var scratch: [UInt8] = []
+
+    /// Opens `path` ("-" for standard input).
+    /// - Throws: `DataError.unreadable` when the file cannot be opened.
+    init(path: String, chunkSize: Int = 1 << 20) throws {
+        self.path = path
+        var message = [CChar](repeating: 0, count: 256)
+        guard let opened = ad_reader_open(path, &message, 256) else {
+            throw DataError.unreadable(file: path, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        reader = opened
+        isCompressed = ad_reader_is_gzip(opened) != 0
+        capacity = max(chunkSize, 64)
+        buffer = .allocate(capacity: capacity)
+        starts = .allocate(capacity: fieldCapacity)
+        ends = .allocate(capacity: fieldCapacity)
+        escaped = .allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        if let reader { ad_reader_close(reader) }
+        buffer.deallocate()
+        starts.deallocate()
+        ends.deallocate()
+        escaped.deallocate()
+    }
+
+    /// Location of field `index` (0-based) of the current record.
+    func location(field index: Int) -> SourceLocation {
+        SourceLocation(file: path, line: line, column: index + 1)
+    }
+
+    /// Advances to the next record.
+    /// - Returns: `false` at the end of the input.
+    /// - Throws: `DataError` for an unterminated or malformed quote, a damaged gzip stream or a read error.
+    func next() throws -> Bool {
+        while true {
+            if position >= length {
+                if endOfInput { return false }
+                try fill()
+                continue
+            }
+            switch try parseRecord() {
+            case .record: return true
+            case .blank: continue
+            case .needMore: try fill()
+            }
+        }
+    }
+
+    /// Calls `body` with the bytes of field `index` (quotes removed, doubled quotes undone).
+    @inline(__always)
+    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let start = starts[index], end = ends[index]
+        if !escaped[index] {
+            return try body(UnsafeBufferPointer(start: buffer + start, count: end - start))
+        }
+        scratch.removeAll(keepingCapacity: true)
+        var i = start
+        while i < end {
+            scratch.append(buffer[i])
+            i += (buffer[i] == UInt8(ascii: "\"")) ? 2 : 1
+        }
+        return try scratch.withUnsafeBufferPointer(body)
+    }
+
+    /// Field `index` as a string.
+    func string(_ index: Int) -> String {
+        withField(index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// All fields of the current record as strings.
+    func strings() -> [String] {
+        (0..<fieldCount).map(string)
+    }
+
+    // MARK: - Reading
+
+    private func fill() throws {
+        if position > 0 {
+            let remaining = length - position
+            if remaining > 0 { buffer.update(from: buffer + position, count: remaining) }
+            length = remaining
+            position = 0
+        }
+        if length == capacity {
+            let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            larger.update(from: buffer, count: length)
+            buffer.deallocate()
+            buffer = larger
+            capacity *= 2
+        }
+        var message = [CChar](repeating: 0, count: 256)
+        let count = ad_reader_read(reader, buffer + length, capacity - length, &message, 256)
+        if count < 0 {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if isCompressed { throw DataError.corruptCompressedStream(file: path, reason: reason) }
+            throw DataError.unreadable(file: path, reason: reason)
+        }
+        if count == 0 { endOfInput = true }
+        length += count
+    }
+
+    private enum Outcome { case record, blank, needMore }
+
+    @inline(__always)
+    private func addField(_ count: inout Int, _ start: Int, _ end: Int, _ hasEscapes: Bool) {
+        if count == fieldCapacity { growFields() }
+        starts[count] = start
+        ends[count] = end
+        escaped[count] = hasEscapes
+        count += 1
+    }
+
+    private func growFields() {
+        let newCapacity = fieldCapacity * 2
+        let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        let newEscaped = UnsafeMutablePointer<Bool>.allocate(capacity: newCapacity)
+        newStarts.update(from: starts, count: fieldCapacity)
+        newEnds.update(from: ends, count: fieldCapacity)
+        newEscaped.update(from: escaped, count: fieldCapacity)
+        starts.deallocate(); ends.deallocate(); escaped.deallocate()
+        starts = newStarts; ends = newEnds; escaped = newEscaped
+        fieldCapacity = newCapacity
+    }
+
+    private func parseRecord() throws -> Outcome {
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let end = length
+        var p = position
+        var count = 0
+        var linesInside = 0
+        let b = buffer
+        // A blank line is skipped.
+        if b[p] == lf { position = p + 1; nextLine += 1; return .blank }
+        if b[p] == cr {
+            if p + 1 >= end && !endOfInput { return .needMore }
+            position = (p + 1 < end && b[p + 1] == lf) ? p + 2 : p + 1
+            nextLine += 1
+            return .blank
+        }
+        while true {
+            if p < end && b[p] == quote {
+                let openedAt = p
+                p += 1
+                let contentStart = p
+                var hasEscapes = false
+                while true {
+                    while p < end && b[p] != quote {
+                        if b[p] == lf { linesInside += 1 }
+                        p += 1
+                    }
+                    if p >= end {
+                        if endOfInput {
+                            line = nextLine
+                            throw DataError.unterminatedQuote(SourceLocation(file: path, line: nextLine, column: count + 1))
+                        }
+                        _ = openedAt
+                        return .needMore
+                    }
+                    // b[p] is a quote: doubled (escaped) or closing.
+                    if p + 1 >= end && !endOfInput { return .needMore }
+                    if p + 1 < end && b[p + 1] == quote {
+                        hasEscapes = true
+                        p += 2
+                        continue
+                    }
+                    break
+                }
+                addField(&count, contentStart, p, hasEscapes)
+                p += 1
+                if p < end && b[p] != comma && b[p] != lf && b[p] != cr {
+                    line = nextLine
+                    let found = String(decoding: [b[p]], as: UTF8.self)
+                    throw DataError.malformedQuote(SourceLocation(file: path, line: nextLine + linesInside, column: count), found: found)
+                }
+            } else {
+                let start = p
+                while p < end {
+                    let c = b[p]
+                    if c == comma || c == lf || c == cr { break }
+                    p += 1
+                }
+                if p >= end && !endOfInput { return .needMore }
+                addField(&count, start, p, false)
+            }
+            // p is at a comma, a line end, or the end of the input.
+            if p >= end {
+                if !endOfInput { return .needMore }
+                break
+            }
+            let c = b[p]
+            if c == comma {
+                p += 1
+                if p >= end {
+                    if !endOfInput { return .needMore }
+                    addField(&count, p, p, false) // trailing comma at the very end: one empty field
+                    break
+                }
+                continue
+            }
+            if c == lf { p += 1; break }
+            // CR or CRLF
+            if p + 1 >= end && !endOfInput { return .needMore }
+            p += (p + 1 < end && b[p + 1] == lf) ? 2 : 1
+            break
+        }
+        line = nextLine
+        nextLine += 1 + linesInside
+        position = p
+        fieldCount = count
+        return .record
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `anomaly-distill` command: anomaly detection made small and fast by knowledge distillation.
+public struct AnomalyDistillCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "anomaly-distill",
+        abstract: "Train big anomaly detectors, distill them into small ones, evaluate and deploy them.",
+        version: "0.1.0",
+        subcommands: [Inspect.self, Evaluate.self]
+    )
+
+    public init() {}
+}

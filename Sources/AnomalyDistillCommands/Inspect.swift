@@ -1,0 +1,53 @@
+import AnomalyDistill
+import ArgumentParser
+import Foundation
+
+/// `anomaly-distill inspect FILE`: rows, column types, missing values, label balance.
+struct Inspect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the schema and statistics of a data file (CSV or .csv.gz), streamed in bounded memory.")
+
+    @Argument(help: "The data file (CSV, optionally gzip-compressed; '-' for standard input).")
+    var file: String
+
+    @OptionGroup var data: DataOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let profile = try DataProfile.profile(file, options: data.readOptions)
+        if json {
+            print(try JSONOutput.string(profile))
+        } else {
+            print(InspectFormatter.text(profile))
+        }
+    }
+}
+
+enum InspectFormatter {
+    static func text(_ p: DataProfile) -> String {
+        var lines: [String] = []
+        lines.append("File:     \(p.file)\(p.compressed ? " (gzip)" : "")")
+        lines.append("Rows:     \(Format.integer(p.rows))")
+        lines.append("Features: \(p.features) (\(p.numericFeatures) numeric, \(p.categoricalFeatures) categorical)"
+                     + (p.ignoredColumns > 0 ? ", \(p.ignoredColumns) ignored" : ""))
+        if let label = p.labelColumn, let anomalies = p.anomalies, let ratio = p.anomalyRatio {
+            lines.append("Label:    \(label): \(Format.integer(anomalies)) anomalies (ratio \(Format.fixed(ratio, 4)))")
+        } else {
+            lines.append("Label:    none")
+        }
+        lines.append("Missing:  \(Format.integer(p.missingValues)) values in \(Format.integer(p.rowsWithMissing)) rows")
+        lines.append("")
+        let header = ["column", "kind", "missing", "min", "max", "mean", "std", "categories"]
+        let rows: [[String]] = p.columns.map { c in
+            let kind = c.kind == .ignored ? "ignored (\(c.reason ?? "user"))" : c.kind.rawValue
+            return [c.name, kind, Format.integer(c.missing),
+                    c.min.map { Format.number($0) } ?? "", c.max.map { Format.number($0) } ?? "",
+                    c.mean.map { Format.number($0) } ?? "", c.std.map { Format.number($0) } ?? "",
+                    c.categories.map { "\($0)\(c.categoriesCapped == true ? "+" : "")" } ?? ""]
+        }
+        lines.append(contentsOf: Format.table(header: header, rows: rows, rightAligned: Set(2...7)))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,129 @@
+// Byte sources for the CSV reader: plain files, gzip files (zlib, any number of members) and stdin.
+#include "ad_text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define AD_INPUT_CAPACITY (1 << 18)
+
+struct ad_reader {
+    FILE *file;
+    int owns_file;
+    int gzip;
+    int stream_open;   // inflate is inside a member
+    int finished;
+    z_stream z;
+    unsigned char *input;
+    long input_length;
+};
+
+static void set_error(char *error, long capacity, const char *message) {
+    if (error && capacity > 0) {
+        strncpy(error, message, (size_t)capacity - 1);
+        error[capacity - 1] = 0;
+    }
+}
+
+ad_reader *ad_reader_open(const char *path, char *error, long error_capacity) {
+    ad_reader *r = calloc(1, sizeof *r);
+    if (!r) { set_error(error, error_capacity, "out of memory"); return NULL; }
+    if (strcmp(path, "-") == 0) {
+        r->file = stdin;
+    } else {
+        r->file = fopen(path, "rb");
+        r->owns_file = 1;
+    }
+    if (!r->file) {
+        set_error(error, error_capacity, strerror(errno));
+        free(r);
+        return NULL;
+    }
+    r->input = malloc(AD_INPUT_CAPACITY);
+    if (!r->input) { set_error(error, error_capacity, "out of memory"); ad_reader_close(r); return NULL; }
+    r->input_length = (long)fread(r->input, 1, AD_INPUT_CAPACITY, r->file);
+    if (ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); ad_reader_close(r); return NULL; }
+    r->gzip = r->input_length >= 2 && r->input[0] == 0x1f && r->input[1] == 0x8b;
+    if (r->gzip) {
+        memset(&r->z, 0, sizeof r->z);
+        if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
+            set_error(error, error_capacity, "cannot start the gzip decoder");
+            ad_reader_close(r);
+            return NULL;
+        }
+        r->stream_open = 1;
+        r->z.next_in = r->input;
+        r->z.avail_in = (uInt)r->input_length;
+    }
+    return r;
+}
+
+int ad_reader_is_gzip(const ad_reader *r) { return r->gzip; }
+
+static long read_plain(ad_reader *r, unsigned char *buffer, long capacity, char *error, long error_capacity) {
+    long written = 0;
+    if (r->input_length > 0) { // bytes read while sniffing the format
+        long n = r->input_length < capacity ? r->input_length : capacity;
+        memcpy(buffer, r->input, (size_t)n);
+        memmove(r->input, r->input + n, (size_t)(r->input_length - n));
+        r->input_length -= n;
+        written = n;
+    }
+    if (written < capacity) {
+        size_t n = fread(buffer + written, 1, (size_t)(capacity - written), r->file);
+        if (n == 0 && ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); return -1; }
+        written += (long)n;
+    }
+    return written;
+}
+
+static long read_gzip(ad_reader *r, unsigned char *buffer, long capacity, char *error, long error_capacity) {
+    r->z.next_out = buffer;
+    r->z.avail_out = (uInt)capacity;
+    while (r->z.avail_out > 0 && !r->finished) {
+        if (r->z.avail_in == 0) {
+            size_t n = fread(r->input, 1, AD_INPUT_CAPACITY, r->file);
+            if (n == 0) {
+                if (ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); return -1; }
+                if (r->stream_open) {
+                    set_error(error, error_capacity, "the stream ends before its end marker (truncated file)");
+                    return -1;
+                }
+                r->finished = 1;
+                break;
+            }
+            r->z.next_in = r->input;
+            r->z.avail_in = (uInt)n;
+        }
+        if (!r->stream_open) { // another gzip member follows
+            if (inflateReset(&r->z) != Z_OK) { set_error(error, error_capacity, "cannot restart the decoder"); return -1; }
+            r->stream_open = 1;
+        }
+        int status = inflate(&r->z, Z_NO_FLUSH);
+        if (status == Z_STREAM_END) {
+            r->stream_open = 0;
+        } else if (status == Z_BUF_ERROR) {
+            continue; // needs more input
+        } else if (status != Z_OK) {
+            set_error(error, error_capacity, r->z.msg ? r->z.msg : "invalid compressed data");
+            return -1;
+        }
+    }
+    return capacity - (long)r->z.avail_out;
+}
+
+long ad_reader_read(ad_reader *r, unsigned char *buffer, long capacity, char *error, long error_capacity) {
+    if (capacity <= 0) return 0;
+    return r->gzip ? read_gzip(r, buffer, capacity, error, error_capacity)
+                   : read_plain(r, buffer, capacity, error, error_capacity);
+}
+
+void ad_reader_close(ad_reader *r) {
+    if (!r) return;
+    if (r->gzip) inflateEnd(&r->z);
+    if (r->owns_file && r->file) fclose(r->file);
+    free(r->input);
+    free(r);
+}

@@ -1,0 +1,8 @@
+import AnomalyDistillCommands
+
+@main
+enum AnomalyDistillMain {
+    static func main() async {
+        await AnomalyDistillCommand.main()
+    }
+}
