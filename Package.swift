@@ -66,4 +66,8 @@ if ProcessInfo.processInfo.environment["ANOMALY_DISTILL_BENCHMARKS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     )
+    package.targets += [
+        // Plain driver that the side-by-side scripts in Scripts/ run next to NumPy, pandas, scikit-learn.
+        .executableTarget(name: "ad-bench", dependencies: ["AnomalyDistill"], path: "Benchmarks/ad-bench"),
+    ]
 }

@@ -5,6 +5,7 @@
 // could round twice, so the result is checked against the float midpoints and handed to strtof when
 // it lies too close to one; everything unusual (long exponents, subnormals, overflow) goes to strtof.
 #include "ad_text.h"
+#include "parse_fast.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -118,6 +119,7 @@ static uint64_t midpoint_distance(double value) {
 }
 
 int ad_parse_float(const unsigned char *bytes, long length, float *out) {
+    if (ad_parse_float_fast(bytes, length, out)) return AD_PARSE_FINITE;
     decimal d;
     int kind = scan(bytes, length, &d);
     if (kind == 0) return AD_PARSE_NOT_A_NUMBER;

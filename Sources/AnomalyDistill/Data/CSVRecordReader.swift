@@ -105,6 +105,31 @@ final class CSVRecordReader {
         (0..<fieldCount).map(string)
     }
 
+    /// Parses a run of simple numeric records with the C hot path (see `ad_csv_fast_rows`).
+    ///
+    /// - Returns: the number of records taken (0 when the next record needs ``next()``), and the
+    ///   line of the first one.
+    func fastRows(width: Int, kinds: UnsafePointer<UInt8>, maxRows: Int, values: UnsafeMutablePointer<Float>,
+                  numericCount: Int, labels: UnsafeMutablePointer<Int8>, missing: UnsafeMutablePointer<Int>,
+                  rowsWithMissing: inout Int) throws -> (rows: Int, firstLine: Int) {
+        while true {
+            if position >= length && !endOfInput { try fill(); continue }
+            var consumed = 0
+            var stop: Int32 = 0
+            let count = ad_csv_fast_rows(buffer + position, length - position, endOfInput ? 1 : 0, width, kinds, maxRows,
+                                         values, numericCount, labels, missing, &rowsWithMissing, &consumed, &stop)
+            if count > 0 {
+                let first = nextLine
+                position += consumed
+                nextLine += count
+                line = nextLine - 1
+                return (count, first)
+            }
+            if stop == Int32(AD_FAST_STOP_INCOMPLETE) && !endOfInput { try fill(); continue }
+            return (0, nextLine)
+        }
+    }
+
     // MARK: - Reading
 
     private func fill() throws {

@@ -52,6 +52,34 @@ struct TableReader {
             if x > maximum { maximum = x }
         }
 
+        /// Adds a run of values (NaN = missing, already counted), merging the run's mean and squared
+        /// deviations into the column's (Chan, Golub & LeVeque 1979) so no division is done per value.
+        func absorb(_ values: ArraySlice<Float>, keep: Bool) {
+            if keep { floats.append(contentsOf: values) }
+            var count = 0, sum = 0.0, low = minimum, high = maximum
+            for value in values where !value.isNaN {
+                count += 1
+                let x = Double(value)
+                sum += x
+                low = Swift.min(low, x)
+                high = Swift.max(high, x)
+            }
+            guard count > 0 else { return }
+            let runMean = sum / Double(count)
+            var runM2 = 0.0
+            for value in values where !value.isNaN {
+                let d = Double(value) - runMean
+                runM2 += d * d
+            }
+            let total = numbers + count
+            let delta = runMean - mean
+            mean += delta * Double(count) / Double(total)
+            m2 += runM2 + delta * delta * Double(numbers) * Double(count) / Double(total)
+            numbers = total
+            minimum = low
+            maximum = high
+        }
+
         func code(for text: String, keep: Bool, limit: Int) -> Int32 {
             if let code = vocabulary[text] { return code }
             if !keep && vocabulary.count >= limit { capped = true; return -1 }
@@ -86,9 +114,65 @@ struct TableReader {
         var rowsWithMissing = 0
         var anomalies = 0
         let width = header.count
+        let labelIndex = states.firstIndex { $0.mode == .label }
         let keep = keepValues
 
-        while try records.next() {
+        // The hot path takes runs of simple records while every column is numeric, label or ignored.
+        let chunk = 4096
+        var fastKinds = [UInt8](repeating: 0, count: width)
+        var numericStates: [ColumnState] = []
+        var fastValues: [Float] = []
+        var fastLabels = [Int8](repeating: 0, count: chunk)
+        var fastMissing: [Int] = []
+        var columnBuffer = [Float](repeating: 0, count: chunk)
+        func prepareFastPath() -> Bool {
+            guard states.allSatisfy({ $0.mode == .numeric || $0.mode == .label || $0.mode == .ignored }) else { return false }
+            numericStates = states.filter { $0.mode == .numeric }
+            for (j, state) in states.enumerated() {
+                fastKinds[j] = state.mode == .numeric ? UInt8(AD_FAST_NUMERIC) : state.mode == .label ? UInt8(AD_FAST_LABEL) : UInt8(AD_FAST_SKIP)
+            }
+            fastValues = [Float](repeating: 0, count: chunk * max(numericStates.count, 1))
+            fastMissing = [Int](repeating: 0, count: max(numericStates.count, 1))
+            return true
+        }
+        var fast = prepareFastPath()
+
+        while true {
+            if fast {
+                let numericCount = numericStates.count
+                let (count, firstLine) = try fastValues.withUnsafeMutableBufferPointer { values in
+                    try fastLabels.withUnsafeMutableBufferPointer { labelBuffer in
+                        try fastMissing.withUnsafeMutableBufferPointer { missing in
+                            try records.fastRows(width: width, kinds: fastKinds, maxRows: chunk, values: values.baseAddress!,
+                                                 numericCount: numericCount, labels: labelBuffer.baseAddress!,
+                                                 missing: missing.baseAddress!, rowsWithMissing: &rowsWithMissing)
+                        }
+                    }
+                }
+                if count > 0 {
+                    for (k, state) in numericStates.enumerated() {
+                        fastValues.withUnsafeBufferPointer { values in
+                            columnBuffer.withUnsafeMutableBufferPointer { column in
+                                var i = k
+                                for r in 0..<count { column[r] = values[i]; i += numericCount }
+                            }
+                        }
+                        state.absorb(columnBuffer[0..<count], keep: keep)
+                        state.missing += fastMissing[k]
+                        fastMissing[k] = 0
+                    }
+                    if labelIndex != nil {
+                        for r in 0..<count {
+                            anomalies += Int(fastLabels[r])
+                            if keep { labels.append(Int(fastLabels[r])) }
+                        }
+                    }
+                    if keep { lines.append(contentsOf: firstLine..<(firstLine + count)) }
+                    rows += count
+                    continue
+                }
+            }
+            guard try records.next() else { break }
             guard records.fieldCount == width else {
                 throw DataError.raggedRow(SourceLocation(file: path, line: records.line), expected: width, found: records.fieldCount)
             }
@@ -143,6 +227,7 @@ struct TableReader {
             if rowMissing { rowsWithMissing += 1 }
             if keep { lines.append(records.line) }
             rows += 1
+            fast = prepareFastPath()
         }
         if rows == 0 { throw DataError.noRows(file: path) }
         try backfill(states, rows: rows)

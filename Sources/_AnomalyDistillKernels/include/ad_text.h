@@ -37,6 +37,30 @@ int ad_reader_is_gzip(const ad_reader *reader);
 /// Closes the source and frees the reader.
 void ad_reader_close(ad_reader *reader);
 
+
+/// Column kinds for `ad_csv_fast_rows`.
+enum { AD_FAST_SKIP = 0, AD_FAST_NUMERIC = 1, AD_FAST_LABEL = 2 };
+
+/// Why `ad_csv_fast_rows` stopped.
+enum {
+    AD_FAST_STOP_LIMIT = 0,      ///< `max_rows` records were parsed.
+    AD_FAST_STOP_INCOMPLETE = 1, ///< the next record is not complete in the buffer: read more.
+    AD_FAST_STOP_OTHER = 2       ///< the next record needs the general parser (quotes, blank line,
+                                 ///< wrong field count, text, non-finite value, bad label).
+};
+
+/// The hot path of CSV reading: parses consecutive simple records (no quotes, exactly `width`
+/// fields, LF or CRLF line ends) whose numeric fields are numbers or missing tokens and whose
+/// label field is 0 or 1. Numeric values go row-major into `values` (`numeric_count` per row,
+/// NaN when missing) and labels into `labels`. Stops before the first record it cannot take,
+/// leaving it to the general parser, so every error is still reported there with its location.
+/// `missing_per_column` (numeric_count entries) and `rows_with_missing` are incremented.
+/// Returns the number of records parsed; `*consumed` is the number of bytes they took.
+long ad_csv_fast_rows(const unsigned char *bytes, long length, int at_end, long width,
+                      const unsigned char *kinds, long max_rows, float *values, long numeric_count,
+                      signed char *labels, long *missing_per_column, long *rows_with_missing,
+                      long *consumed, int *stop_reason);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,15 @@
+import Foundation
+
+/// Side-by-side benchmark driver: the Scripts/bench-*.sh scripts run it next to the Python peers.
+@main
+enum AdBenchMain {
+    static func main() throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "csv": try CSVBench.run(Array(arguments.dropFirst()))
+        default:
+            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS]\n".utf8))
+            exit(2)
+        }
+    }
+}
