@@ -5,15 +5,97 @@ import Foundation
 /// `anomaly-distill evaluate --scores FILE`: every metric of a scored, labelled file.
 struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute ROC-AUC, average precision, precision/recall/F1 and more from a CSV of scores and labels.")
+        abstract: "Judge anomaly scores against labels: ROC-AUC, average precision, precision/recall/F1 and more.",
+        discussion: """
+            The scores file is a CSV with a score column (higher = more anomalous) and a 0/1 label column \
+            (1 = anomaly). Rows are flagged when score > threshold. Without a threshold option the \
+            threshold is the (1 − anomaly ratio) quantile of the scores.
+            """)
 
-    @Option(help: "A CSV file with a 'score' column (higher = more anomalous) and a 'label' column (1 = anomaly).")
+    @Option(help: "A CSV file with a score column and a label column.")
     var scores: String
+
+    @Option(name: .customLong("score-column"), help: "The score column.")
+    var scoreColumn = "score"
+
+    @Option(name: .customLong("label-column"), help: "The 0/1 label column.")
+    var labelColumn = "label"
+
+    @Option(help: "Flag rows with score > this value.")
+    var threshold: Double?
+
+    @Option(help: "Set the threshold at the (1 − contamination) quantile of the scores, in (0, 0.5].")
+    var contamination: Double?
+
+    @Flag(name: .customLong("best-f1"), help: "Set the threshold that maximises F1.")
+    var bestF1 = false
+
+    @Option(name: .customLong("fp-budget"), help: "The largest fraction of normal rows that may be flagged, in [0, 1].")
+    var falsePositiveBudget: Double?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    func validate() throws {
+        let chosen = [threshold != nil, contamination != nil, bestF1, falsePositiveBudget != nil].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("choose at most one of --threshold, --contamination, --best-f1, --fp-budget") }
+        if let contamination, !(contamination > 0 && contamination <= 0.5) {
+            throw ValidationError("--contamination must be in (0, 0.5], found \(contamination)")
+        }
+        if let falsePositiveBudget, !(falsePositiveBudget >= 0 && falsePositiveBudget <= 1) {
+            throw ValidationError("--fp-budget must be in [0, 1], found \(falsePositiveBudget)")
+        }
+        if let threshold, !threshold.isFinite { throw ValidationError("--threshold must be finite") }
+    }
+
+    var strategy: ThresholdStrategy? {
+        if let threshold { return .fixed(threshold) }
+        if let contamination { return .contamination(contamination) }
+        if bestF1 { return .bestF1 }
+        if let falsePositiveBudget { return .falsePositiveBudget(falsePositiveBudget) }
+        return nil
+    }
+
     func run() async throws {
-        throw ValidationError("evaluate is not wired yet")
+        let table = try Table.read(scores, options: ReadOptions(labelColumn: labelColumn))
+        let values = try table.numericColumn(scoreColumn)
+        let labels = try table.requireLabels()
+        let evaluation = try ScoreEvaluation(scores: values, labels: labels, strategy: strategy,
+                                             falsePositiveBudget: falsePositiveBudget ?? 0.01)
+        print(json ? try JSONOutput.string(evaluation) : EvaluateFormatter.text(evaluation, file: scores))
+    }
+}
+
+enum EvaluateFormatter {
+    static func text(_ e: ScoreEvaluation, file: String) -> String {
+        let r = e.report
+        let m = r.confusionMatrix
+        func f(_ x: Double) -> String { Format.fixed(x, 4) }
+        var lines = [
+            "Scores:    \(file): \(Format.integer(r.sampleCount)) rows, \(Format.integer(r.anomalyCount)) anomalies",
+            "",
+            "Ranking (threshold-free)",
+        ]
+        lines += Format.table(header: ["metric", "value"], rows: [
+            ["ROC-AUC", f(r.rocAUC)],
+            ["average precision", f(r.averagePrecision)],
+            ["precision@n (n = \(r.anomalyCount))", f(r.precisionAtN)],
+        ], rightAligned: [1])
+        lines += ["", "At threshold \(Format.number(r.threshold)) (\(e.strategy)): \(Format.integer(r.flaggedCount)) rows flagged"]
+        lines += Format.table(header: ["metric", "value"], rows: [
+            ["precision", f(r.precision)], ["recall", f(r.recall)], ["F1", f(r.f1)], ["accuracy", f(r.accuracy)],
+        ], rightAligned: [1])
+        lines += ["", "Confusion matrix"]
+        lines += Format.table(header: ["", "flagged", "not flagged"], rows: [
+            ["anomaly", Format.integer(m.truePositives), Format.integer(m.falseNegatives)],
+            ["normal", Format.integer(m.falsePositives), Format.integer(m.trueNegatives)],
+        ], rightAligned: [1, 2])
+        lines += ["", "Thresholds by strategy"]
+        lines += Format.table(header: ["strategy", "threshold", "note"], rows: [
+            ["contamination = anomaly ratio", Format.number(e.contaminationThreshold), ""],
+            ["best F1", Format.number(e.bestF1.threshold), "F1 \(f(e.bestF1.f1)), precision \(f(e.bestF1.precision)), recall \(f(e.bestF1.recall))"],
+            ["false-positive budget \(Format.number(e.falsePositiveBudget))", Format.number(e.falsePositiveBudgetThreshold), ""],
+        ], rightAligned: [1])
+        return lines.joined(separator: "\n")
     }
 }

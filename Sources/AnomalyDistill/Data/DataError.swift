@@ -79,7 +79,8 @@ extension DataError: CustomStringConvertible {
             let shown = available.prefix(12).joined(separator: ", ") + (available.count > 12 ? ", …" : "")
             return "\(file): expected a column named \(name.debugDescription), found only: \(shown)"
         case let .notANumber(location, column, found):
-            return "\(location): expected a number in column \(column.debugDescription), found \(found.debugDescription)"
+            return "\(location): expected a number in column \(column.debugDescription), found "
+                + (found.isEmpty ? "a missing value" : found.debugDescription)
         case let .nonFinite(location, column, found):
             return "\(location): expected a finite number in column \(column.debugDescription), found \(found.debugDescription)"
         case let .invalidLabel(location, column, found):
