@@ -57,12 +57,17 @@ struct Evaluate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        print(try render())
+    }
+
+    /// The command's output (tests call this in-process).
+    func render() throws -> String {
         let table = try Table.read(scores, options: ReadOptions(labelColumn: labelColumn))
         let values = try table.numericColumn(scoreColumn)
         let labels = try table.requireLabels()
         let evaluation = try ScoreEvaluation(scores: values, labels: labels, strategy: strategy,
                                              falsePositiveBudget: falsePositiveBudget ?? 0.01)
-        print(json ? try JSONOutput.string(evaluation) : EvaluateFormatter.text(evaluation, file: scores))
+        return json ? try JSONOutput.string(evaluation) : EvaluateFormatter.text(evaluation, file: scores)
     }
 }
 

@@ -7,8 +7,8 @@ struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the schema and statistics of a data file (CSV or .csv.gz), streamed in bounded memory.")
 
-    @Argument(help: "The data file (CSV, optionally gzip-compressed; '-' for standard input).")
-    var file: String
+    @Argument(help: "The data file (CSV, optionally gzip-compressed; '-' for standard input). Default: the embedded breast cancer data.")
+    var file: String?
 
     @OptionGroup var data: DataOptions
 
@@ -16,12 +16,14 @@ struct Inspect: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let profile = try DataProfile.profile(file, options: data.readOptions)
-        if json {
-            print(try JSONOutput.string(profile))
-        } else {
-            print(InspectFormatter.text(profile))
-        }
+        print(try render())
+    }
+
+    /// The command's output (tests call this in-process).
+    func render() throws -> String {
+        var profile = try DataProfile.profile(file ?? EmbeddedData.breastCancerPath(), options: data.readOptions)
+        if file == nil { profile.file = "\(EmbeddedData.name) (embedded)" }
+        return json ? try JSONOutput.string(profile) : InspectFormatter.text(profile)
     }
 }
 

@@ -57,8 +57,8 @@ final class CSVRecordReader {
     }
 
     /// Location of field `index` (0-based) of the current record.
-    func location(field index: Int) -> SourceLocation {
-        SourceLocation(file: path, line: line, column: index + 1)
+    func location(field index: Int) -> FileLocation {
+        FileLocation(file: path, line: line, column: index + 1)
     }
 
     /// Advances to the next record.
@@ -210,7 +210,7 @@ final class CSVRecordReader {
                     if p >= end {
                         if endOfInput {
                             line = nextLine
-                            throw DataError.unterminatedQuote(SourceLocation(file: path, line: nextLine, column: count + 1))
+                            throw DataError.unterminatedQuote(FileLocation(file: path, line: nextLine, column: count + 1))
                         }
                         _ = openedAt
                         return .needMore
@@ -229,7 +229,7 @@ final class CSVRecordReader {
                 if p < end && b[p] != comma && b[p] != lf && b[p] != cr {
                     line = nextLine
                     let found = String(decoding: [b[p]], as: UTF8.self)
-                    throw DataError.malformedQuote(SourceLocation(file: path, line: nextLine + linesInside, column: count), found: found)
+                    throw DataError.malformedQuote(FileLocation(file: path, line: nextLine + linesInside, column: count), found: found)
                 }
             } else {
                 let start = p

@@ -1,5 +1,5 @@
 /// Where in a data file something was found: file, 1-based line and 1-based column (field).
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct FileLocation: Sendable, Hashable, CustomStringConvertible {
     /// The file path as the user gave it, or a name such as `<stdin>`.
     public var file: String
     /// 1-based physical line number in the file (0 when unknown).
@@ -33,21 +33,21 @@ public enum DataError: Error, Sendable, Equatable {
     /// The file has a header but no data rows.
     case noRows(file: String)
     /// A record has a different number of fields than the header.
-    case raggedRow(SourceLocation, expected: Int, found: Int)
+    case raggedRow(FileLocation, expected: Int, found: Int)
     /// A quoted field is not closed before the end of the file.
-    case unterminatedQuote(SourceLocation)
+    case unterminatedQuote(FileLocation)
     /// A character follows a closing quote where a separator or line end was expected.
-    case malformedQuote(SourceLocation, found: String)
+    case malformedQuote(FileLocation, found: String)
     /// Two header fields have the same name.
-    case duplicateColumn(SourceLocation, name: String)
+    case duplicateColumn(FileLocation, name: String)
     /// A column named by the user (or needed by a model) is not in the header.
     case missingColumn(file: String, name: String, available: [String])
     /// A field that must be a number is not one.
-    case notANumber(SourceLocation, column: String, found: String)
+    case notANumber(FileLocation, column: String, found: String)
     /// A number is infinite or not a number (`inf`, `1e999`).
-    case nonFinite(SourceLocation, column: String, found: String)
+    case nonFinite(FileLocation, column: String, found: String)
     /// A label field is not 0 or 1.
-    case invalidLabel(SourceLocation, column: String, found: String)
+    case invalidLabel(FileLocation, column: String, found: String)
     /// The labels have one class only where two are needed.
     case singleClassLabels(context: String, label: Int)
     /// A gzip stream is damaged or truncated.

@@ -11,7 +11,7 @@ extension Table {
             throw DataError.schemaMismatch(file: source, reason: "column \(name.debugDescription) must be numeric, found \(schema.columns[position].kind.rawValue)")
         }
         if let row = values.firstIndex(where: { $0.isNaN }) {
-            throw DataError.notANumber(SourceLocation(file: source, line: lines[row], column: position + 1), column: name, found: "")
+            throw DataError.notANumber(FileLocation(file: source, line: lines[row], column: position + 1), column: name, found: "")
         }
         return values.map(Double.init)
     }

@@ -174,7 +174,7 @@ struct TableReader {
             }
             guard try records.next() else { break }
             guard records.fieldCount == width else {
-                throw DataError.raggedRow(SourceLocation(file: path, line: records.line), expected: width, found: records.fieldCount)
+                throw DataError.raggedRow(FileLocation(file: path, line: records.line), expected: width, found: records.fieldCount)
             }
             var rowMissing = false
             for j in 0..<width {
@@ -249,7 +249,7 @@ struct TableReader {
         var seen: [String: Int] = [:]
         for (index, name) in header.enumerated() {
             if seen[name] != nil {
-                throw DataError.duplicateColumn(SourceLocation(file: path, line: records.line, column: index + 1), name: name)
+                throw DataError.duplicateColumn(FileLocation(file: path, line: records.line, column: index + 1), name: name)
             }
             seen[name] = index
         }

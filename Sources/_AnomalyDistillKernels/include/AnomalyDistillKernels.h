@@ -2,5 +2,6 @@
 #define ANOMALY_DISTILL_KERNELS_H
 
 #include "ad_text.h"
+#include "ad_gemm.h"
 
 #endif
