@@ -69,5 +69,12 @@ if ProcessInfo.processInfo.environment["ANOMALY_DISTILL_BENCHMARKS"] != nil {
     package.targets += [
         // Plain driver that the side-by-side scripts in Scripts/ run next to NumPy, pandas, scikit-learn.
         .executableTarget(name: "ad-bench", dependencies: ["AnomalyDistill"], path: "Benchmarks/ad-bench"),
+        // ordo-one benchmarks: `swift package benchmark` (speed, allocations, memory).
+        .executableTarget(
+            name: "Kernels",
+            dependencies: ["AnomalyDistill", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Kernels",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 }

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # Single-precision GEMM throughput, ours side by side with NumPy (OpenBLAS), both single-threaded.
 #
-# Builds Benchmarks/GEMMBench in release mode, then alternates our timings and NumPy's for ROUNDS
+# Builds Benchmarks/ad-bench in release mode, then alternates our timings and NumPy's for ROUNDS
 # rounds (default 2) and keeps each side's best, so a noisy neighbour hurts both alike. Each timing
 # is the best and the median of 15 batches after 3 warm-up calls (C = A·B into a preallocated C).
 # Usage: Scripts/bench-gemm.sh [MxKxN ...]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-package="$root/Benchmarks/GEMMBench"
 rounds="${ROUNDS:-2}"
 if [ "$#" -gt 0 ]; then
     shapes=("$@")
@@ -16,13 +15,14 @@ else
     shapes=(1024x30x64 1024x64x64 1024x256x256 4096x100x16 512x512x512)
 fi
 
-swift build -c release --package-path "$package" --product GEMMBench >&2
-bench="$(swift build -c release --package-path "$package" --show-bin-path)/GEMMBench"
+cd "$root"
+ANOMALY_DISTILL_BENCHMARKS=1 swift build -c release --product ad-bench --scratch-path .build-bench >&2
+bench="$root/.build-bench/release/ad-bench"
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 for round in $(seq 1 "$rounds"); do
-    "$bench" "${shapes[@]}" >"$results/ours-$round.json"
+    "$bench" gemm "${shapes[@]}" >"$results/ours-$round.json"
     # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set by the environment, pick slower kernels: unset them.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
         python3 "$root/Scripts/bench_gemm_numpy.py" "${shapes[@]}" >"$results/numpy-$round.json"

@@ -7,8 +7,9 @@ enum AdBenchMain {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
         case "csv": try CSVBench.run(Array(arguments.dropFirst()))
+        case "gemm": GEMMBench.run(Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS]\n".utf8))
+            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...]\n".utf8))
             exit(2)
         }
     }
