@@ -47,15 +47,21 @@ static inline uint64_t ad_eight_digits(uint64_t x) {
 static const uint64_t ad_integer_powers[] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
     10000000ull, 100000000ull};
 
-/// Reads a run of digits into `*m` (m = m * 10^n + digits) eight at a time while 8 bytes are readable.
+/// Reads a run of digits into `*m` (m = m * 10^n + digits) eight at a time. Bytes up to `readable`
+/// may be loaded (past `end`, the field's end, when the buffer goes on); digits count up to `end`.
 /// Returns the number of digits, or -1 when more than 19 digits would be needed.
-static inline long ad_digit_run(const unsigned char **cursor, const unsigned char *end, uint64_t *m) {
+static inline long ad_digit_run(const unsigned char **cursor, const unsigned char *end,
+                                const unsigned char *readable, uint64_t *m) {
     const unsigned char *p = *cursor;
     long total = 0;
-    while (end - p >= 8) {
+    while (readable - p >= 8 && p < end) {
         uint64_t word, digits;
         memcpy(&word, p, 8);
         int n = ad_leading_digits(word, &digits);
+        if (n > end - p) {
+            n = (int)(end - p);
+            digits &= (1ull << (8 * n)) - 1;
+        }
         if (n == 0) break;
         if (total + n > 19) return -1;
         uint64_t value = ad_eight_digits(digits << (8 * (8 - n)));
@@ -74,18 +80,19 @@ static inline long ad_digit_run(const unsigned char **cursor, const unsigned cha
     return total;
 }
 
-static inline int ad_parse_float_prefix(const unsigned char *p, long n, float *out, long *used) {
+static inline int ad_parse_float_bounded(const unsigned char *p, long n, const unsigned char *readable,
+                                         float *out, long *used) {
     const unsigned char *begin = p;
     const unsigned char *end = p + n;
     int negative = 0;
     if (p < end && (*p == '-' || *p == '+')) { negative = *p == '-'; p++; }
     uint64_t m = 0;
-    long count = ad_digit_run(&p, end, &m);
+    long count = ad_digit_run(&p, end, readable, &m);
     if (count < 0) return 0;
     long fraction = 0;
     if (p < end && *p == '.') {
         p++;
-        fraction = ad_digit_run(&p, end, &m);
+        fraction = ad_digit_run(&p, end, readable, &m);
         if (fraction < 0 || count + fraction > 19) return 0;
         count += fraction;
     }
@@ -131,6 +138,11 @@ static inline int ad_parse_float_prefix(const unsigned char *p, long n, float *o
     }
     *out = negative ? -result : result;
     return 1;
+}
+
+/// Parses the longest number at the start of the `n` bytes (see `ad_parse_float_bounded`).
+static inline int ad_parse_float_prefix(const unsigned char *p, long n, float *out, long *used) {
+    return ad_parse_float_bounded(p, n, p + n, out, used);
 }
 
 /// `ad_parse_float_prefix` over the whole field: 0 also when bytes follow the number.
