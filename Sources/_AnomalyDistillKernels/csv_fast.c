@@ -1,9 +1,17 @@
 // Hot path of CSV reading for numeric files; everything unusual is left to the general parser.
+//
+// The row loop (csv_fast_body.h) is compiled twice: portable, and with SSE4.1 where a short number
+// is found and read 16 bytes at a time (its end with one compare, its digits with two
+// multiply-adds, as simdjson does). The version is chosen once from the CPU's features.
 #include "ad_text.h"
 #include "parse_fast.h"
 
 #include <math.h>
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <smmintrin.h>
+#endif
 
 static int is_missing(const unsigned char *p, long n) {
     switch (n) {
@@ -17,88 +25,110 @@ static int is_missing(const unsigned char *p, long n) {
     }
 }
 
+#if defined(__x86_64__)
+// 0xFF in the last n of 16 bytes: load 16 bytes at ad_window + n.
+static const unsigned char ad_window[32] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+// Shuffles that close the gap a decimal point at byte i leaves, keeping the digits right-aligned.
+static unsigned char ad_close_gap[16][16];
+
+__attribute__((constructor)) static void ad_build_close_gap(void) {
+    for (int i = 0; i < 16; i++) {
+        for (int j = 0; j < 16; j++) {
+            ad_close_gap[i][j] = j == 0 ? 0x80 : (j <= i ? (unsigned char)(j - 1) : (unsigned char)j);
+        }
+    }
+}
+
+/// Bytes before the first ',', '\n', '\r' or '"' in the 16 bytes at p (16 when none).
+__attribute__((target("sse4.1")))
+static inline long ad_field_length_sse41(const unsigned char *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+    unsigned mask = (unsigned)_mm_movemask_epi8(hits) | 0x10000u;
+    long n = __builtin_ctz(mask);
+    if (n < 16 && p[n] == '"') return 16; // a quote: not for this path
+    return n;
+}
+
+/// Parses a field of n bytes (n < 16, and the 16 bytes ending at p + n readable) of the form
+/// [+-]digits[.digits] exactly; 0 when the field has another form or the rounding is in doubt.
+__attribute__((target("sse4.1")))
+static inline int ad_parse_short_sse41(const unsigned char *p, long n, float *out) {
+    int negative = 0;
+    const unsigned char *end = p + n;
+    if (n > 0 && (p[0] == '-' || p[0] == '+')) { negative = p[0] == '-'; p++; n--; }
+    if (n <= 0) return 0;
+    __m128i v = _mm_loadu_si128((const __m128i *)(end - 16));
+    __m128i keep = _mm_loadu_si128((const __m128i *)(ad_window + n));
+    __m128i dot = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), keep);
+    unsigned dots = (unsigned)_mm_movemask_epi8(dot);
+    __m128i x = _mm_and_si128(_mm_sub_epi8(v, _mm_set1_epi8('0')), _mm_andnot_si128(dot, keep));
+    // Every kept byte must now be a digit value 0..9.
+    __m128i nine = _mm_set1_epi8(9);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, nine), nine)) != 0xFFFF) return 0;
+    long fraction = 0;
+    if (dots) {
+        if (dots & (dots - 1)) return 0; // two points
+        int at = __builtin_ctz(dots);
+        fraction = 15 - at;
+        if (n == 1) return 0; // "." alone
+        x = _mm_shuffle_epi8(x, _mm_loadu_si128((const __m128i *)ad_close_gap[at]));
+    }
+    __m128i pairs = _mm_maddubs_epi16(x, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+    __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+    __m128i packed = _mm_packus_epi32(quads, quads);
+    __m128i eights = _mm_madd_epi16(packed, _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
+    uint64_t m = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000ull +
+                 (uint32_t)_mm_extract_epi32(eights, 1);
+    if (m == 0) { *out = negative ? -0.0f : 0.0f; return 1; }
+    double d = (double)m;
+    float result;
+    if (fraction == 0) {
+        if (ad_midpoint_distance(d) == 0 || m > (1ull << 53)) return 0;
+        result = (float)d;
+    } else {
+        // Within 2 double ulps of m / 10^fraction (m < 2^53 here is exact; otherwise one more ulp).
+        d *= ad_double_reciprocals[fraction];
+        if (!(d >= 1.1754943508222875e-38) || ad_midpoint_distance(d) <= 8) return 0;
+        result = (float)d;
+    }
+    *out = negative ? -result : result;
+    return 1;
+}
+
+#define AD_FAST_ROWS_NAME fast_rows_sse41
+#define AD_FAST_TARGET __attribute__((target("sse4.1")))
+#define AD_USE_SSE41 1
+#include "csv_fast_body.h"
+#undef AD_FAST_ROWS_NAME
+#undef AD_FAST_TARGET
+#undef AD_USE_SSE41
+#endif
+
+#define AD_FAST_ROWS_NAME fast_rows_portable
+#define AD_FAST_TARGET
+#define AD_USE_SSE41 0
+#include "csv_fast_body.h"
+
 long ad_csv_fast_rows(const unsigned char *bytes, long length, int at_end, long width,
-                      const unsigned char *kinds, long max_rows, float *values, long numeric_count,
+                      const unsigned char *kinds, long max_rows, float *values, long column_stride,
                       signed char *labels, long *missing_per_column, long *rows_with_missing,
                       long *consumed, int *stop_reason) {
-    long rows = 0, p = 0;
-    *stop_reason = AD_FAST_STOP_LIMIT;
-    while (rows < max_rows) {
-        if (p >= length) { *stop_reason = at_end ? AD_FAST_STOP_OTHER : AD_FAST_STOP_INCOMPLETE; break; }
-        if (bytes[p] == '\n' || bytes[p] == '\r') { *stop_reason = AD_FAST_STOP_OTHER; break; } // blank line
-        long q = p, field = 0, k = 0;
-        int row_missing = 0, ok = 1, complete = 0;
-        float *out = values + rows * numeric_count;
-        while (1) {
-            if (field < width && kinds[field] == AD_FAST_NUMERIC) {
-                // Common case: parse the number while scanning, then expect a separator.
-                long used = 0;
-                if (ad_parse_float_prefix(bytes + q, length - q, &out[k], &used)) {
-                    long e = q + used;
-                    int separated = e < length ? (bytes[e] == ',' || bytes[e] == '\n' || bytes[e] == '\r') : at_end;
-                    if (separated) {
-                        q = e;
-                        k++;
-                        field++;
-                        goto after_field;
-                    }
-                }
-            }
-            long start = q;
-            while (q < length) {
-                unsigned char c = bytes[q];
-                if (c == ',' || c == '\n' || c == '\r') break;
-                if (c == '"') { ok = 0; break; }
-                q++;
-            }
-            if (!ok) break;
-            if (q >= length && !at_end) { *stop_reason = AD_FAST_STOP_INCOMPLETE; ok = 0; break; }
-            if (field >= width) { ok = 0; break; }
-            unsigned char kind = kinds[field];
-            if (kind == AD_FAST_NUMERIC) {
-                const unsigned char *f = bytes + start;
-                long n = q - start;
-                if (is_missing(f, n)) {
-                    out[k] = NAN;
-                    missing_per_column[k]++;
-                    row_missing = 1;
-                } else if (!ad_parse_float_fast(f, n, &out[k]) && ad_parse_float(f, n, &out[k]) != AD_PARSE_FINITE) {
-                    ok = 0;
-                    break;
-                }
-                k++;
-            } else if (kind == AD_FAST_LABEL) {
-                if (q - start == 1 && (bytes[start] == '0' || bytes[start] == '1')) {
-                    labels[rows] = (signed char)(bytes[start] - '0');
-                } else {
-                    ok = 0;
-                    break;
-                }
-            }
-            field++;
-        after_field:
-            if (q >= length) { complete = 1; break; } // last record, no line end
-            unsigned char c = bytes[q];
-            if (c == ',') { q++; continue; }
-            if (c == '\n') { q++; complete = 1; break; }
-            // '\r': must be CRLF here (a bare CR is left to the general parser)
-            if (q + 1 >= length && !at_end) { *stop_reason = AD_FAST_STOP_INCOMPLETE; ok = 0; break; }
-            if (q + 1 < length && bytes[q + 1] == '\n') { q += 2; complete = 1; break; }
-            ok = 0;
-            break;
-        }
-        if (!ok || !complete || field != width) {
-            // Undo this record's missing counts; the general parser will count it.
-            if (row_missing) {
-                for (long i = 0; i < k; i++) if (isnan(out[i])) missing_per_column[i]--;
-            }
-            if (*stop_reason != AD_FAST_STOP_INCOMPLETE) *stop_reason = AD_FAST_STOP_OTHER;
-            break;
-        }
-        if (row_missing) (*rows_with_missing)++;
-        rows++;
-        p = q;
+#if defined(__x86_64__)
+    static int sse41 = -1;
+    if (sse41 < 0) {
+        __builtin_cpu_init();
+        sse41 = __builtin_cpu_supports("sse4.1") ? 1 : 0;
     }
-    *consumed = p;
-    return rows;
+    if (sse41) {
+        return fast_rows_sse41(bytes, length, at_end, width, kinds, max_rows, values, column_stride, labels,
+                               missing_per_column, rows_with_missing, consumed, stop_reason);
+    }
+#endif
+    return fast_rows_portable(bytes, length, at_end, width, kinds, max_rows, values, column_stride, labels,
+                              missing_per_column, rows_with_missing, consumed, stop_reason);
 }

@@ -2,6 +2,8 @@
 #include "ad_text.h"
 
 #include <errno.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ struct ad_reader {
     z_stream z;
     unsigned char *input;
     long input_length;
+    const unsigned char *mapped;  // a plain regular file, memory-mapped whole
+    long mapped_length;
 };
 
 static void set_error(char *error, long capacity, const char *message) {
@@ -41,6 +45,25 @@ ad_reader *ad_reader_open(const char *path, char *error, long error_capacity) {
         free(r);
         return NULL;
     }
+    if (r->owns_file) {
+        // A plain regular file is mapped whole: no copies, and the parser may split it across threads.
+        struct stat info;
+        if (fstat(fileno(r->file), &info) == 0 && S_ISREG(info.st_mode) && info.st_size >= 2) {
+            void *map = mmap(NULL, (size_t)info.st_size, PROT_READ, MAP_PRIVATE, fileno(r->file), 0);
+            if (map != MAP_FAILED) {
+                const unsigned char *bytes = map;
+                if (bytes[0] == 0x1f && bytes[1] == 0x8b) {
+                    munmap(map, (size_t)info.st_size);
+                } else {
+                    madvise(map, (size_t)info.st_size, MADV_SEQUENTIAL);
+                    madvise(map, (size_t)info.st_size, MADV_WILLNEED);
+                    r->mapped = bytes;
+                    r->mapped_length = (long)info.st_size;
+                    return r;
+                }
+            }
+        }
+    }
     r->input = malloc(AD_INPUT_CAPACITY);
     if (!r->input) { set_error(error, error_capacity, "out of memory"); ad_reader_close(r); return NULL; }
     r->input_length = (long)fread(r->input, 1, AD_INPUT_CAPACITY, r->file);
@@ -61,6 +84,11 @@ ad_reader *ad_reader_open(const char *path, char *error, long error_capacity) {
 }
 
 int ad_reader_is_gzip(const ad_reader *r) { return r->gzip; }
+
+const unsigned char *ad_reader_mapped(const ad_reader *r, long *length) {
+    *length = r->mapped_length;
+    return r->mapped;
+}
 
 static long read_plain(ad_reader *r, unsigned char *buffer, long capacity, char *error, long error_capacity) {
     long written = 0;
@@ -115,7 +143,7 @@ static long read_gzip(ad_reader *r, unsigned char *buffer, long capacity, char *
 }
 
 long ad_reader_read(ad_reader *r, unsigned char *buffer, long capacity, char *error, long error_capacity) {
-    if (capacity <= 0) return 0;
+    if (capacity <= 0 || r->mapped) return 0;
     return r->gzip ? read_gzip(r, buffer, capacity, error, error_capacity)
                    : read_plain(r, buffer, capacity, error, error_capacity);
 }
@@ -123,6 +151,7 @@ long ad_reader_read(ad_reader *r, unsigned char *buffer, long capacity, char *er
 void ad_reader_close(ad_reader *r) {
     if (!r) return;
     if (r->gzip) inflateEnd(&r->z);
+    if (r->mapped) munmap((void *)r->mapped, (size_t)r->mapped_length);
     if (r->owns_file && r->file) fclose(r->file);
     free(r->input);
     free(r);

@@ -25,11 +25,13 @@ enum TestFiles {
     }
 
     /// Calls `body` with the path of a new file holding `text` (UTF-8), then removes the file.
+    @discardableResult
     static func with<R>(_ text: String, suffix: String = ".csv", _ body: (String) throws -> R) throws -> R {
         try with(bytes: Data(text.utf8), suffix: suffix, body)
     }
 
     /// Calls `body` with the path of a new file holding `bytes`, then removes the file.
+    @discardableResult
     static func with<R>(bytes: Data, suffix: String = ".csv", _ body: (String) throws -> R) throws -> R {
         let path = try write(bytes, suffix: suffix)
         defer { remove(path) }

@@ -1,3 +1,4 @@
+import Dispatch
 import _AnomalyDistillKernels
 
 /// Reads CSV records (RFC 4180) from a plain file, a gzip file or standard input, in chunks.
@@ -30,10 +31,15 @@ final class CSVRecordReader {
     private var escaped: UnsafeMutablePointer<Bool>
     private var fieldCapacity = 64
     private var scratch: [UInt8] = []
+    /// The buffer is the memory-mapped file, owned by the C reader.
+    private var isMapped = false
+
+    /// Size of the input when it is known in advance (a plain file), for sizing the columns.
+    var knownSize: Int? { isMapped ? length : nil }
 
     /// Opens `path` ("-" for standard input).
     /// - Throws: `DataError.unreadable` when the file cannot be opened.
-    init(path: String, chunkSize: Int = 1 << 20) throws {
+    init(path: String, chunkSize: Int = 1 << 22) throws {
         self.path = path
         var message = [CChar](repeating: 0, count: 256)
         guard let opened = ad_reader_open(path, &message, 256) else {
@@ -41,16 +47,26 @@ final class CSVRecordReader {
         }
         reader = opened
         isCompressed = ad_reader_is_gzip(opened) != 0
-        capacity = max(chunkSize, 64)
-        buffer = .allocate(capacity: capacity)
+        var mappedLength = 0
+        if let mapped = ad_reader_mapped(opened, &mappedLength) {
+            // The whole file is in memory already: parse it in place.
+            buffer = UnsafeMutablePointer(mutating: mapped)
+            capacity = mappedLength
+            length = mappedLength
+            endOfInput = true
+            isMapped = true
+        } else {
+            capacity = max(chunkSize, 64)
+            buffer = .allocate(capacity: capacity)
+        }
         starts = .allocate(capacity: fieldCapacity)
         ends = .allocate(capacity: fieldCapacity)
         escaped = .allocate(capacity: fieldCapacity)
     }
 
     deinit {
+        if !isMapped { buffer.deallocate() }
         if let reader { ad_reader_close(reader) }
-        buffer.deallocate()
         starts.deallocate()
         ends.deallocate()
         escaped.deallocate()
@@ -105,29 +121,95 @@ final class CSVRecordReader {
         (0..<fieldCount).map(string)
     }
 
-    /// Parses a run of simple numeric records with the C hot path (see `ad_csv_fast_rows`).
+    /// Parses runs of simple numeric records with the C hot path (see `ad_csv_fast_rows`) into
+    /// `batches`, using a second thread for the second half of a large buffer.
     ///
-    /// - Returns: the number of records taken (0 when the next record needs ``next()``), and the
-    ///   line of the first one.
-    func fastRows(width: Int, kinds: UnsafePointer<UInt8>, maxRows: Int, values: UnsafeMutablePointer<Float>,
-                  numericCount: Int, labels: UnsafeMutablePointer<Int8>, missing: UnsafeMutablePointer<Int>,
-                  rowsWithMissing: inout Int) throws -> (rows: Int, firstLine: Int) {
+    /// The buffer is cut at a line feed near its middle. The first half is parsed up to the cut
+    /// and the second from it, at once; the second half counts only when the first reached the cut
+    /// without meeting anything unusual, which proves the cut is a record boundary (a quote
+    /// before it would have stopped the first half).
+    /// - Returns: the number of batches filled (0 when the next record needs ``next()``).
+    func fastBatches(width: Int, kinds: [UInt8], numericCount: Int, into batches: inout [NumericBatch]) throws -> Int {
         while true {
             if position >= length && !endOfInput { try fill(); continue }
-            var consumed = 0
-            var stop: Int32 = 0
-            let count = ad_csv_fast_rows(buffer + position, length - position, endOfInput ? 1 : 0, width, kinds, maxRows,
-                                         values, numericCount, labels, missing, &rowsWithMissing, &consumed, &stop)
-            if count > 0 {
-                let first = nextLine
-                position += consumed
-                nextLine += count
+            let available = length - position
+            let region = min(available, parallelRegion)
+            // Room for the rows a region holds at the average length seen so far (a batch that
+            // fills up just stops early); before any row, at the shortest possible length.
+            func rowsIn(_ bytes: Int) -> Int {
+                guard let rowBytes = averageRowBytes else { return bytes / max(width, 1) + 1 }
+                return Int(Double(bytes) / rowBytes * 1.25) + 64
+            }
+            if region >= 2 * Self.parallelMinimum, batches.count >= 2,
+               let cut = lineEnd(after: position + region / 2), let last = lastLineEnd(before: position + region), cut < last {
+                let regions = [(position, cut), (cut, last)]
+                for (index, region) in regions.enumerated() {
+                    batches[index].prepare(rows: rowsIn(region.1 - region.0), numericCount: numericCount)
+                }
+                nonisolated(unsafe) let base = UnsafePointer(buffer)
+                try batches.withUnsafeMutableBufferPointer { parts in
+                    nonisolated(unsafe) let parts = parts
+                    DispatchQueue.concurrentPerform(iterations: 2) { index in
+                        parts[index].parse(base + regions[index].0, count: regions[index].1 - regions[index].0,
+                                           atEnd: true, width: width, kinds: kinds)
+                    }
+                    _ = try parts.first
+                }
+                let first = batches[0]
+                guard first.rows > 0 else { return 0 }
+                averageRowBytes = Double(first.consumed) / Double(first.rows)
+                batches[0].firstLine = nextLine
+                if first.consumed == cut - position, batches[1].rows > 0 {
+                    batches[1].firstLine = nextLine + first.rows
+                    position = cut + batches[1].consumed
+                    nextLine += first.rows + batches[1].rows
+                    line = nextLine - 1
+                    return 2
+                }
+                position += first.consumed
+                nextLine += first.rows
                 line = nextLine - 1
-                return (count, first)
+                return 1
+            }
+            batches[0].prepare(rows: rowsIn(region), numericCount: numericCount)
+            let stop = batches[0].parse(UnsafePointer(buffer) + position, count: available, atEnd: endOfInput,
+                                        width: width, kinds: kinds)
+            if batches[0].rows > 0 {
+                averageRowBytes = Double(batches[0].consumed) / Double(batches[0].rows)
+                batches[0].firstLine = nextLine
+                position += batches[0].consumed
+                nextLine += batches[0].rows
+                line = nextLine - 1
+                return 1
             }
             if stop == Int32(AD_FAST_STOP_INCOMPLETE) && !endOfInput { try fill(); continue }
-            return (0, nextLine)
+            return 0
         }
+    }
+
+    /// Bytes below which a buffer is parsed on one thread.
+    static let parallelMinimum = 1 << 18
+    /// Bytes parsed by one call on two threads; bounds the batches' memory (a profile, which keeps
+    /// no values, uses smaller regions).
+    var parallelRegion = 1 << 23
+    private var averageRowBytes: Double?
+
+    private func lineEnd(after offset: Int) -> Int? {
+        var i = offset
+        while i < length {
+            if buffer[i] == UInt8(ascii: "\n") { return i + 1 }
+            i += 1
+        }
+        return nil
+    }
+
+    private func lastLineEnd(before limit: Int) -> Int? {
+        var i = limit - 1
+        while i >= position {
+            if buffer[i] == UInt8(ascii: "\n") { return i + 1 }
+            i -= 1
+        }
+        return nil
     }
 
     // MARK: - Reading
@@ -204,7 +286,8 @@ final class CSVRecordReader {
                 var hasEscapes = false
                 while true {
                     while p < end && b[p] != quote {
-                        if b[p] == lf { linesInside += 1 }
+                        // A line ends at LF, CRLF or a lone CR, inside quotes as outside (b[p - 1] is in the record).
+                        if b[p] == cr || (b[p] == lf && b[p - 1] != cr) { linesInside += 1 }
                         p += 1
                     }
                     if p >= end {

@@ -54,8 +54,13 @@ struct TableReader {
 
         /// Adds a run of values (NaN = missing, already counted), merging the run's mean and squared
         /// deviations into the column's (Chan, Golub & LeVeque 1979) so no division is done per value.
-        func absorb(_ values: ArraySlice<Float>, keep: Bool) {
-            if keep { floats.append(contentsOf: values) }
+        func absorb(_ values: ArraySlice<Float>, present: Int, keep: Bool) {
+            if keep {
+                // A table keeps values, not statistics; the count decides whether text later needs a re-read.
+                floats.append(contentsOf: values)
+                numbers += present
+                return
+            }
             var count = 0, sum = 0.0, low = minimum, high = maximum
             for value in values where !value.isNaN {
                 count += 1
@@ -105,6 +110,7 @@ struct TableReader {
 
     func read() throws -> Result {
         let records = try CSVRecordReader(path: path)
+        if !keepValues { records.parallelRegion = 1 << 21 }
         guard try records.next() else { throw DataError.emptyFile(file: path) }
         let header = records.strings()
         let states = try makeColumns(header: header, records: records)
@@ -118,57 +124,45 @@ struct TableReader {
         let keep = keepValues
 
         // The hot path takes runs of simple records while every column is numeric, label or ignored.
-        let chunk = 4096
         var fastKinds = [UInt8](repeating: 0, count: width)
         var numericStates: [ColumnState] = []
-        var fastValues: [Float] = []
-        var fastLabels = [Int8](repeating: 0, count: chunk)
-        var fastMissing: [Int] = []
-        var columnBuffer = [Float](repeating: 0, count: chunk)
+        var batches = [NumericBatch(), NumericBatch()]
         func prepareFastPath() -> Bool {
             guard states.allSatisfy({ $0.mode == .numeric || $0.mode == .label || $0.mode == .ignored }) else { return false }
             numericStates = states.filter { $0.mode == .numeric }
             for (j, state) in states.enumerated() {
                 fastKinds[j] = state.mode == .numeric ? UInt8(AD_FAST_NUMERIC) : state.mode == .label ? UInt8(AD_FAST_LABEL) : UInt8(AD_FAST_SKIP)
             }
-            fastValues = [Float](repeating: 0, count: chunk * max(numericStates.count, 1))
-            fastMissing = [Int](repeating: 0, count: max(numericStates.count, 1))
             return true
         }
         var fast = prepareFastPath()
 
         while true {
             if fast {
-                let numericCount = numericStates.count
-                let (count, firstLine) = try fastValues.withUnsafeMutableBufferPointer { values in
-                    try fastLabels.withUnsafeMutableBufferPointer { labelBuffer in
-                        try fastMissing.withUnsafeMutableBufferPointer { missing in
-                            try records.fastRows(width: width, kinds: fastKinds, maxRows: chunk, values: values.baseAddress!,
-                                                 numericCount: numericCount, labels: labelBuffer.baseAddress!,
-                                                 missing: missing.baseAddress!, rowsWithMissing: &rowsWithMissing)
-                        }
+                let filled = try records.fastBatches(width: width, kinds: fastKinds, numericCount: numericStates.count, into: &batches)
+                if filled > 0 {
+                    if keep, rows == 0, let size = records.knownSize, batches[0].consumed > 0 {
+                        // Size the columns once from the first rows' length instead of growing them.
+                        let estimate = Int(Double(size) / Double(batches[0].consumed) * Double(batches[0].rows) * 1.02) + 16
+                        for state in numericStates { state.floats.reserveCapacity(estimate) }
+                        labels.reserveCapacity(estimate)
+                        lines.reserveCapacity(estimate)
                     }
-                }
-                if count > 0 {
-                    for (k, state) in numericStates.enumerated() {
-                        fastValues.withUnsafeBufferPointer { values in
-                            columnBuffer.withUnsafeMutableBufferPointer { column in
-                                var i = k
-                                for r in 0..<count { column[r] = values[i]; i += numericCount }
+                    for batch in batches.prefix(filled) {
+                        for (k, state) in numericStates.enumerated() {
+                            state.absorb(batch.column(k), present: batch.rows - batch.missing[k], keep: keep)
+                            state.missing += batch.missing[k]
+                        }
+                        rowsWithMissing += batch.rowsWithMissing
+                        if labelIndex != nil {
+                            for r in 0..<batch.rows {
+                                anomalies += Int(batch.labels[r])
+                                if keep { labels.append(Int(batch.labels[r])) }
                             }
                         }
-                        state.absorb(columnBuffer[0..<count], keep: keep)
-                        state.missing += fastMissing[k]
-                        fastMissing[k] = 0
+                        if keep { lines.append(contentsOf: batch.firstLine..<(batch.firstLine + batch.rows)) }
+                        rows += batch.rows
                     }
-                    if labelIndex != nil {
-                        for r in 0..<count {
-                            anomalies += Int(fastLabels[r])
-                            if keep { labels.append(Int(fastLabels[r])) }
-                        }
-                    }
-                    if keep { lines.append(contentsOf: firstLine..<(firstLine + count)) }
-                    rows += count
                     continue
                 }
             }

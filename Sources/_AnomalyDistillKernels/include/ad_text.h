@@ -31,6 +31,10 @@ ad_reader *ad_reader_open(const char *path, char *error, long error_capacity);
 /// (message in `error`: a damaged or truncated gzip stream, an I/O error).
 long ad_reader_read(ad_reader *reader, unsigned char *buffer, long capacity, char *error, long error_capacity);
 
+/// The whole file when it is a plain regular file mapped into memory (then `ad_reader_read`
+/// returns nothing); NULL otherwise.
+const unsigned char *ad_reader_mapped(const ad_reader *reader, long *length);
+
 /// 1 when the source is gzip-compressed.
 int ad_reader_is_gzip(const ad_reader *reader);
 
@@ -51,13 +55,13 @@ enum {
 
 /// The hot path of CSV reading: parses consecutive simple records (no quotes, exactly `width`
 /// fields, LF or CRLF line ends) whose numeric fields are numbers or missing tokens and whose
-/// label field is 0 or 1. Numeric values go row-major into `values` (`numeric_count` per row,
-/// NaN when missing) and labels into `labels`. Stops before the first record it cannot take,
+/// label field is 0 or 1. Numeric value k of row r goes to `values[k * column_stride + r]`
+/// (NaN when missing) and labels into `labels`. Stops before the first record it cannot take,
 /// leaving it to the general parser, so every error is still reported there with its location.
 /// `missing_per_column` (numeric_count entries) and `rows_with_missing` are incremented.
 /// Returns the number of records parsed; `*consumed` is the number of bytes they took.
 long ad_csv_fast_rows(const unsigned char *bytes, long length, int at_end, long width,
-                      const unsigned char *kinds, long max_rows, float *values, long numeric_count,
+                      const unsigned char *kinds, long max_rows, float *values, long column_stride,
                       signed char *labels, long *missing_per_column, long *rows_with_missing,
                       long *consumed, int *stop_reason);
 
