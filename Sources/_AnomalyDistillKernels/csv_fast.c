@@ -85,7 +85,7 @@ static inline int ad_parse_short_sse41(const unsigned char *p, long n, float *ou
     uint64_t m = (uint64_t)(uint32_t)_mm_cvtsi128_si32(eights) * 100000000ull +
                  (uint32_t)_mm_extract_epi32(eights, 1);
     if (m == 0) { *out = negative ? -0.0f : 0.0f; return 1; }
-    double d = (double)m;
+    double d = (double)(int64_t)m; // m < 10^16: a signed conversion is one instruction
     float result;
     if (fraction == 0) {
         if (ad_midpoint_distance(d) == 0 || m > (1ull << 53)) return 0;

@@ -112,7 +112,7 @@ static inline int ad_parse_float_bounded(const unsigned char *p, long n, const u
     if (m == 0) { *out = negative ? -0.0f : 0.0f; return 1; }
     float result;
     if (m <= (1ull << 53) && exponent >= -22 && exponent <= 22) {
-        double v = (double)m;
+        double v = (double)(int64_t)m; // m <= 2^53: a signed conversion is one instruction
         if (exponent >= 0) {
             // m and 10^e are exact, so the product is correctly rounded: only an exact midpoint is ambiguous.
             v *= ad_double_powers[exponent];
