@@ -1,0 +1,69 @@
+import Foundation
+
+/// Saving and loading fitted detectors as model files.
+///
+/// The file's tensors are the detector's own plus `training_scores`; the metadata's
+/// `architecture` is the detector's document and `calibration` holds the ``DetectorState``.
+public enum DetectorFile {
+    /// The fitted detector types the library can load, by `kind`. Add each new detector here.
+    public static let builtIn: [any FittedDetector.Type] = []
+
+    /// ``builtIn`` by kind.
+    public static let registry: [String: any FittedDetector.Type] = Dictionary(
+        builtIn.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+
+    /// The model file of a fitted detector, with the preprocessing and schema that produced its input.
+    public static func encode(_ detector: some FittedDetector, preprocessor: Preprocessor? = nil,
+                              training: JSONValue? = nil) throws -> (metadata: ModelMetadata, tensors: [Tensor]) {
+        let (tensors, architecture) = try detector.encode()
+        let metadata = ModelMetadata(
+            kind: type(of: detector).kind,
+            schema: try preprocessor.map { try JSONValue(encoding: $0.schema) },
+            preprocessing: try preprocessor.map { try JSONValue(encoding: $0) },
+            architecture: architecture,
+            training: training,
+            threshold: detector.state.threshold,
+            calibration: try JSONValue(encoding: detector.state))
+        return (metadata, tensors + [Tensor(name: "training_scores", vector: detector.trainingScores)])
+    }
+
+    /// Writes a fitted detector to `url`.
+    public static func write(_ detector: some FittedDetector, preprocessor: Preprocessor? = nil,
+                             training: JSONValue? = nil, to url: URL) throws {
+        let (metadata, tensors) = try encode(detector, preprocessor: preprocessor, training: training)
+        try ModelFile.write(tensors: tensors, metadata: metadata, to: url)
+    }
+
+    /// Reads a fitted detector of the given type.
+    public static func decode<D: FittedDetector>(_ type: D.Type, from file: ModelFile) throws -> D {
+        guard file.metadata.kind == D.kind else {
+            throw ModelError.wrongModelKind(file: file.file, expected: D.kind, found: file.metadata.kind)
+        }
+        return try decodeAny(D.self, file) as! D
+    }
+
+    /// Reads any registered fitted detector, with the preprocessor it was saved with.
+    public static func load(from url: URL) throws -> (detector: any FittedDetector, preprocessor: Preprocessor?) {
+        let file = try ModelFile.read(from: url)
+        guard let type = registry[file.metadata.kind] else {
+            throw ModelError.wrongModelKind(file: file.file, expected: registry.keys.sorted().joined(separator: " or "),
+                                            found: file.metadata.kind)
+        }
+        let preprocessor = try file.metadata.preprocessing.map { try $0.decode(Preprocessor.self) }
+        return (try decodeAny(type, file), preprocessor)
+    }
+
+    private static func decodeAny(_ type: any FittedDetector.Type, _ file: ModelFile) throws -> any FittedDetector {
+        guard let calibration = file.metadata.calibration else {
+            throw ModelError.invalidMetadata(file: file.file, reason: "expected \"calibration\" with the detector state, found none")
+        }
+        let state: DetectorState
+        do {
+            state = try calibration.decode(DetectorState.self)
+        } catch {
+            throw ModelError.invalidMetadata(file: file.file, reason: "\"calibration\" is not a detector state: \(error)")
+        }
+        let scores = try file.tensor(named: "training_scores").floats()
+        return try type.init(decoding: file, state: state, trainingScores: scores)
+    }
+}
