@@ -1,0 +1,90 @@
+import Foundation
+
+/// Where the rows come from: one labelled file split with a seed, or explicit train and test files.
+public enum DataSource: Sendable, Equatable {
+    /// One file, split into train and test (stratified by label when there is one).
+    case single(String, testFraction: Double)
+    /// A training file and a test file (the test file must have the training file's columns).
+    case trainTest(train: String, test: String)
+}
+
+/// What fitting a detector on data produced: the model, its preprocessing and the test metrics.
+public struct DetectorRunResult: Sendable {
+    public var detector: any FittedDetector
+    public var preprocessor: Preprocessor
+    public var trainRows: Int
+    public var testRows: Int
+    /// Metrics on the test rows at the detector's threshold, when the test rows are labelled with both classes.
+    public var testReport: MetricReport?
+    public var fitSeconds: Double
+    public var scoreSeconds: Double
+    /// The test rows' scores.
+    public var testScores: [Float]
+}
+
+/// Fitting a detector on data files: read, split, preprocess, fit, score the test rows, evaluate.
+public enum DetectorRun {
+    /// Runs the whole fit.
+    ///
+    /// - Parameters:
+    ///   - detector: The configured detector.
+    ///   - source: The data.
+    ///   - options: Schema overrides for reading.
+    ///   - seed: Seeds the split and the detector.
+    ///   - useLabels: Give the training labels to the detector (the supervised network needs them).
+    /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
+    public static func fit(_ detector: any Detector, source: DataSource, options: ReadOptions = ReadOptions(),
+                           seed: UInt64, useLabels: Bool = false) throws -> DetectorRunResult {
+        try detector.validate()
+        var random = RandomSource(seed: seed)
+        let (train, test) = try readTables(source, options: options, random: &random)
+        let preprocessor = try Preprocessor.fit(train)
+        let x = try preprocessor.transform(train)
+        let clock = ContinuousClock()
+        var fitted: (any FittedDetector)?
+        let fitDuration = try clock.measure {
+            fitted = try fitOpened(detector, x, labels: useLabels ? train.labels : nil, random: &random)
+        }
+        guard let fitted else { throw TrainingError.noTrainingRows }
+        var testScores: [Float] = []
+        var report: MetricReport?
+        let scoreDuration = try clock.measure {
+            if let test, test.rowCount > 0 {
+                testScores = try fitted.scores(try preprocessor.transform(test))
+            }
+        }
+        if let labels = test?.labels, Set(labels).count == 2 {
+            report = try MetricReport(scores: testScores, labels: labels, threshold: fitted.state.threshold)
+        }
+        return DetectorRunResult(detector: fitted, preprocessor: preprocessor, trainRows: train.rowCount,
+                                 testRows: test?.rowCount ?? 0, testReport: report,
+                                 fitSeconds: seconds(fitDuration), scoreSeconds: seconds(scoreDuration),
+                                 testScores: testScores)
+    }
+
+    /// The train and test tables of a source (test `nil` for a single file with test fraction 0).
+    public static func readTables(_ source: DataSource, options: ReadOptions,
+                                  random: inout RandomSource) throws -> (train: Table, test: Table?) {
+        switch source {
+        case let .trainTest(trainPath, testPath):
+            let train = try Table.read(trainPath, options: options)
+            let test = try Table.read(testPath, options: ReadOptions(schema: train.schema))
+            return (train, test)
+        case let .single(path, testFraction):
+            let table = try Table.read(path, options: options)
+            guard testFraction > 0 else { return (table, nil) }
+            let split = try Split(count: table.rowCount, labels: table.labels, test: testFraction, using: &random)
+            return (table.rows(split.train), table.rows(split.test))
+        }
+    }
+
+    private static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, labels: [Int]?,
+                                               random: inout RandomSource) throws -> any FittedDetector {
+        try detector.fit(x, labels: labels, using: &random)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (whole, attoseconds) = duration.components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}
