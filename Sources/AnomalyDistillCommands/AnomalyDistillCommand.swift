@@ -6,7 +6,7 @@ public struct AnomalyDistillCommand: AsyncParsableCommand {
         commandName: "anomaly-distill",
         abstract: "Train big anomaly detectors, distill them into small ones, evaluate and deploy them.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Evaluate.self]
+        subcommands: [Inspect.self, Fit.self, Evaluate.self]
     )
 
     public init() {}

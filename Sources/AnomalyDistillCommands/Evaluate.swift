@@ -5,7 +5,7 @@ import Foundation
 /// `anomaly-distill evaluate --scores FILE`: every metric of a scored, labelled file.
 struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Judge anomaly scores against labels: ROC-AUC, average precision, precision/recall/F1 and more.",
+        abstract: "Judge anomaly scores, or a saved model on labelled data: ROC-AUC, average precision, precision/recall/F1 and more.",
         discussion: """
             The scores file is a CSV with a score column (higher = more anomalous) and a 0/1 label column \
             (1 = anomaly). Rows are flagged when score > threshold. Without a threshold option the \
@@ -13,7 +13,13 @@ struct Evaluate: AsyncParsableCommand {
             """)
 
     @Option(help: "A CSV file with a score column and a label column.")
-    var scores: String
+    var scores: String?
+
+    @Option(help: "A saved model (.safetensors) to score --data with; the threshold defaults to the model's.")
+    var model: String?
+
+    @Option(help: "With --model: a labelled data file with the model's columns.")
+    var data: String?
 
     @Option(name: .customLong("score-column"), help: "The score column.")
     var scoreColumn = "score"
@@ -37,6 +43,10 @@ struct Evaluate: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        switch (scores, model, data) {
+        case (.some, nil, nil), (nil, .some, .some): break
+        default: throw ValidationError("give either --scores FILE, or --model FILE and --data FILE")
+        }
         let chosen = [threshold != nil, contamination != nil, bestF1, falsePositiveBudget != nil].filter { $0 }.count
         if chosen > 1 { throw ValidationError("choose at most one of --threshold, --contamination, --best-f1, --fp-budget") }
         if let contamination, !(contamination > 0 && contamination <= 0.5) {
@@ -62,12 +72,28 @@ struct Evaluate: AsyncParsableCommand {
 
     /// The command's output (tests call this in-process).
     func render() throws -> String {
-        let table = try Table.read(scores, options: ReadOptions(labelColumn: labelColumn))
-        let values = try table.numericColumn(scoreColumn)
-        let labels = try table.requireLabels()
-        let evaluation = try ScoreEvaluation(scores: values, labels: labels, strategy: strategy,
+        let values: [Double], labels: [Int], file: String
+        var chosen = strategy
+        if let model, let data {
+            let (detector, preprocessor) = try DetectorFile.load(from: URL(fileURLWithPath: model))
+            guard let preprocessor else {
+                throw DataError.schemaMismatch(file: model, reason: "the model file has no preprocessing, so raw rows cannot be scored")
+            }
+            let table = try Table.read(data, options: ReadOptions(schema: preprocessor.schema))
+            values = try detector.scores(try preprocessor.transform(table)).map(Double.init)
+            labels = try table.requireLabels()
+            file = data
+            if chosen == nil { chosen = .fixed(detector.state.threshold) }
+        } else {
+            let path = scores ?? ""
+            let table = try Table.read(path, options: ReadOptions(labelColumn: labelColumn))
+            values = try table.numericColumn(scoreColumn)
+            labels = try table.requireLabels()
+            file = path
+        }
+        let evaluation = try ScoreEvaluation(scores: values, labels: labels, strategy: chosen,
                                              falsePositiveBudget: falsePositiveBudget ?? 0.01)
-        return json ? try JSONOutput.string(evaluation) : EvaluateFormatter.text(evaluation, file: scores)
+        return json ? try JSONOutput.string(evaluation) : EvaluateFormatter.text(evaluation, file: file)
     }
 }
 

@@ -1,0 +1,82 @@
+/// Settings a user can give any detector by name (the command line's detector options). Each
+/// detector reads the ones it knows; `nil` keeps the detector's own default.
+public struct DetectorOptions: Sendable, Equatable {
+    public var contamination: Double = Contamination.default
+    /// Isolation forest: trees and subsample size.
+    public var trees: Int?
+    public var subsample: Int?
+    /// k-nearest neighbours: k and the method (`largest`, `mean`, `median`).
+    public var neighbors: Int?
+    public var method: String?
+    /// Neural detectors: hidden widths, epochs, batch size, learning rate, dropout.
+    public var hidden: [Int]?
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var learningRate: Double?
+    public var dropout: Double?
+    /// Ensemble: member names, normalisation (`zscore`, `rank`) and combination (`mean`, `max`, `aom`).
+    public var members: [String]?
+    public var normalization: String?
+    public var combination: String?
+
+    public init(contamination: Double = Contamination.default) {
+        self.contamination = contamination
+    }
+}
+
+/// Detectors by name, for the command line and the pipelines.
+public enum DetectorCatalog {
+    /// A detector's names: the canonical one first, then accepted aliases.
+    public struct Entry: Sendable {
+        public var names: [String]
+        public var summary: String
+        public var make: @Sendable (DetectorOptions) throws -> any Detector
+    }
+
+    /// The members of the default teacher ensemble.
+    public static let defaultEnsembleMembers: [String] = []
+
+    /// Every detector that can be built by name.
+    public static let entries: [Entry] = [
+        Entry(names: ["ensemble"], summary: "an ensemble of detectors, scores standardised then combined (the default teacher)") { options in
+            let names = options.members ?? defaultEnsembleMembers
+            var memberOptions = options
+            memberOptions.members = nil
+            let members = try names.map { name -> any Detector in
+                guard name != "ensemble" else {
+                    throw DataError.invalidArgument(name: "members", reason: "an ensemble cannot contain an ensemble")
+                }
+                return try make(name, options: memberOptions)
+            }
+            let normalization = try options.normalization.map { value in
+                guard let parsed = Ensemble.Normalization(rawValue: value) else {
+                    throw DataError.invalidArgument(name: "normalization", reason: "expected zscore or rank, found \(value)")
+                }
+                return parsed
+            } ?? .zscore
+            let combination = try options.combination.map { value in
+                guard let parsed = Ensemble.Combination(rawValue: value) else {
+                    throw DataError.invalidArgument(name: "combination", reason: "expected mean, max or aom, found \(value)")
+                }
+                return parsed
+            } ?? .mean
+            return Ensemble(members: members, normalization: normalization, combination: combination,
+                            contamination: options.contamination)
+        },
+    ]
+
+    /// The canonical names, in catalog order.
+    public static var names: [String] { entries.map { $0.names[0] } }
+
+    /// Builds the detector called `name`, validated.
+    /// - Throws: `DataError.invalidArgument` for an unknown name or invalid options.
+    public static func make(_ name: String, options: DetectorOptions) throws -> any Detector {
+        let key = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        guard let entry = entries.first(where: { $0.names.contains(key) }) else {
+            throw DataError.invalidArgument(name: "detector", reason: "expected one of \(names.joined(separator: ", ")), found \(name)")
+        }
+        let detector = try entry.make(options)
+        try detector.validate()
+        return detector
+    }
+}

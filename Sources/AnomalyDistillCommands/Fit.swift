@@ -1,0 +1,102 @@
+import AnomalyDistill
+import ArgumentParser
+import Foundation
+
+/// `anomaly-distill fit`: train a detector, report test metrics, save the model.
+struct Fit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a detector (a teacher) on data, print its test metrics and save it as a model file.")
+
+    @OptionGroup var detector: DetectorArguments
+    @OptionGroup var source: SourceArguments
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "The model file to write (.safetensors).")
+    var out: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Flag(help: "No progress lines on standard error.")
+    var quiet = false
+
+    func run() async throws {
+        print(try render())
+    }
+
+    struct Output: Codable {
+        var detector: String
+        var model: String
+        var trainRows: Int
+        var testRows: Int
+        var fitSeconds: Double
+        var scoreSeconds: Double
+        var threshold: Double
+        var test: MetricReport?
+
+        enum CodingKeys: String, CodingKey {
+            case detector, model, threshold, test
+            case trainRows = "train_rows"
+            case testRows = "test_rows"
+            case fitSeconds = "fit_seconds"
+            case scoreSeconds = "score_seconds"
+        }
+    }
+
+    /// The command's output (tests call this in-process).
+    func render() throws -> String {
+        let progress = Progress(quiet: quiet || json)
+        let configured = try detector.makeDetector()
+        progress.stage("Fitting \(configured.description)")
+        let result = try DetectorRun.fit(configured, source: source.source, options: data.readOptions, seed: source.seed,
+                                         useLabels: true)
+        try writeModel(result)
+        progress.stage("Saved \(out)")
+        let output = Output(detector: configured.description, model: out, trainRows: result.trainRows,
+                            testRows: result.testRows, fitSeconds: result.fitSeconds, scoreSeconds: result.scoreSeconds,
+                            threshold: result.detector.state.threshold, test: result.testReport)
+        if json { return try JSONOutput.string(output) }
+        var lines = [
+            "Detector:  \(output.detector)",
+            "Rows:      \(Format.integer(output.trainRows)) train, \(Format.integer(output.testRows)) test",
+            "Fit:       \(Format.fixed(output.fitSeconds, 3)) s; scoring the test rows \(Format.fixed(output.scoreSeconds, 3)) s",
+            "Threshold: \(Format.number(output.threshold)) (contamination \(configured.contamination))",
+            "Model:     \(out)",
+        ]
+        if let report = output.test {
+            lines += ["", "Test metrics"] + MetricsFormatter.lines(report)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func writeModel(_ result: DetectorRunResult) throws {
+        let training: JSONValue = [
+            "detector": .string(detector.detector),
+            "seed": .number(Double(source.seed)),
+            "train_rows": .number(Double(result.trainRows)),
+        ]
+        try Self.write(result.detector, preprocessor: result.preprocessor, training: training,
+                       to: URL(fileURLWithPath: out))
+    }
+
+    private static func write<D: FittedDetector>(_ detector: D, preprocessor: Preprocessor, training: JSONValue,
+                                                 to url: URL) throws {
+        try DetectorFile.write(detector, preprocessor: preprocessor, training: training, to: url)
+    }
+}
+
+enum MetricsFormatter {
+    static func lines(_ r: MetricReport) -> [String] {
+        func f(_ x: Double) -> String { Format.fixed(x, 4) }
+        return Format.table(header: ["metric", "value"], rows: [
+            ["ROC-AUC", f(r.rocAUC)],
+            ["average precision", f(r.averagePrecision)],
+            ["precision@n", f(r.precisionAtN)],
+            ["precision", f(r.precision)],
+            ["recall", f(r.recall)],
+            ["F1", f(r.f1)],
+            ["accuracy", f(r.accuracy)],
+            ["flagged", "\(r.flaggedCount) of \(r.sampleCount)"],
+        ], rightAligned: [1])
+    }
+}
