@@ -8,8 +8,9 @@ enum AdBenchMain {
         switch arguments.first {
         case "csv": try CSVBench.run(Array(arguments.dropFirst()))
         case "gemm": GEMMBench.run(Array(arguments.dropFirst()))
+        case "autoencoder": try AutoencoderBench.run(Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...]\n".utf8))
+            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...] | ad-bench autoencoder ROWS DIMS EPOCHS\n".utf8))
             exit(2)
         }
     }
