@@ -9,8 +9,9 @@ enum AdBenchMain {
         case "csv": try CSVBench.run(Array(arguments.dropFirst()))
         case "gemm": GEMMBench.run(Array(arguments.dropFirst()))
         case "autoencoder": try AutoencoderBench.run(Array(arguments.dropFirst()))
+        case "detectors": try DetectorBench.run(Array(arguments.dropFirst()))
         default:
-            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...] | ad-bench autoencoder ROWS DIMS EPOCHS\n".utf8))
+            FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...] | ad-bench autoencoder ROWS DIMS EPOCHS | ad-bench detectors --splits DIR --detector iforest|ecod|knn [--json]\n".utf8))
             exit(2)
         }
     }

@@ -38,6 +38,22 @@ public enum DetectorCatalog {
 
     /// Every detector that can be built by name.
     public static let entries: [Entry] = [
+        Entry(names: ["iforest", "isolation-forest"], summary: "isolation forest (Liu, Ting & Zhou 2008)") { options in
+            IsolationForest(trees: options.trees ?? 100, subsample: options.subsample ?? 256,
+                            contamination: options.contamination)
+        },
+        Entry(names: ["ecod"], summary: "empirical-CDF outlier detection, parameter-free (Li et al. 2022)") { options in
+            ECOD(contamination: options.contamination)
+        },
+        Entry(names: ["knn", "k-nearest-neighbors"], summary: "distance to the k-th (or mean/median of k) nearest neighbours") { options in
+            let method = try options.method.map { value in
+                guard let parsed = KNearestNeighbors.Method(rawValue: value) else {
+                    throw DataError.invalidArgument(name: "method", reason: "expected largest, mean or median, found \(value)")
+                }
+                return parsed
+            } ?? .largest
+            return KNearestNeighbors(k: options.neighbors ?? 5, method: method, contamination: options.contamination)
+        },
         Entry(names: ["ensemble"], summary: "an ensemble of detectors, scores standardised then combined (the default teacher)") { options in
             let names = options.members ?? defaultEnsembleMembers
             var memberOptions = options

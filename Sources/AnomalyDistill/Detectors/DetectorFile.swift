@@ -6,7 +6,9 @@ import Foundation
 /// `architecture` is the detector's document and `calibration` holds the ``DetectorState``.
 public enum DetectorFile {
     /// The fitted detector types the library can load, by `kind`. Add each new detector here.
-    public static let builtIn: [any FittedDetector.Type] = [FittedEnsemble.self]
+    public static let builtIn: [any FittedDetector.Type] = [
+        FittedIsolationForest.self, FittedECOD.self, FittedKNearestNeighbors.self, FittedEnsemble.self,
+    ]
 
     /// ``builtIn`` by kind.
     public static let registry: [String: any FittedDetector.Type] = Dictionary(

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Test ROC-AUC of our classical detectors next to PyOD's, per shared data set.
+
+Builds `ad-bench` (release, .build-bench), writes the shared train/test splits if needed, runs
+`ad-bench detectors --splits DIR --detector D --json` for each detector and prints, per data set,
+our test ROC-AUC, PyOD's (from peers/peers.jsonl, same splits and preprocessing) and the
+difference, then the means and whether the bar holds: our mean >= PyOD's mean - 0.01 and no data
+set worse by more than 0.05.
+
+Usage: Scripts/compare-pyod.py [--splits DIR] [--peers DIR] [--detectors iforest,ecod,knn] [--no-build]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER_NAMES = {"iforest": "IForest", "ecod": "ECOD", "knn": "KNN"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--splits", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "splits"))
+    parser.add_argument("--peers", default="/work/shared/peers")
+    parser.add_argument("--data", default="/work/shared/data")
+    parser.add_argument("--detectors", default="iforest,ecod,knn")
+    parser.add_argument("--seed", default="0")
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+
+    if not os.path.isdir(args.splits) or not os.listdir(args.splits):
+        subprocess.run([sys.executable, os.path.join(args.peers, "make_splits.py"), args.data, args.splits], check=True)
+    if not args.no_build:
+        env = dict(os.environ, ANOMALY_DISTILL_BENCHMARKS="1")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "ad-bench", "--scratch-path", ".build-bench"],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    bench = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+
+    peers = {}
+    with open(os.path.join(args.peers, "peers.jsonl")) as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("status") == "ok" and record.get("roc_auc") is not None:
+                peers[(record["dataset"], record["detector"])] = record
+
+    all_ok = True
+    for detector in args.detectors.split(","):
+        output = subprocess.run([bench, "detectors", "--splits", args.splits, "--detector", detector,
+                                 "--json", "--seed", args.seed], check=True, capture_output=True, text=True).stdout
+        ours = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+        extra = detector == "ecod"
+        print(f"\n## {detector} vs PyOD {PEER_NAMES[detector]} (test ROC-AUC)\n")
+        header = f"| {'data set':<28} | {'n fit':>7} | {'ours':>6} | {'PyOD':>6} | {'diff':>7} | {'fit s':>7} | {'PyOD fit s':>10} | {'score s':>7} | {'PyOD score s':>12} |"
+        if extra:
+            header += " ours, PyOD's new-row rule | paper aggregation |"
+        print(header)
+        print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+        ours_aucs, peer_aucs, worst = [], [], (0.0, "")
+        for record in ours:
+            peer = peers.get((record["dataset"], PEER_NAMES[detector]))
+            if peer is None:
+                continue
+            diff = record["roc_auc"] - peer["roc_auc"]
+            ours_aucs.append(record["roc_auc"])
+            peer_aucs.append(peer["roc_auc"])
+            worst = min(worst, (diff, record["dataset"]))
+            row = (f"| {record['dataset']:<28} | {record['n_fit']:>7} | {record['roc_auc']:6.3f} | {peer['roc_auc']:6.3f} | "
+                   f"{diff:+7.3f} | {record['fit_s']:7.3f} | {peer['fit_s']:10.3f} | {record['score_s']:7.3f} | {peer['predict_s']:12.3f} |")
+            if extra:
+                row += f" {record['roc_auc_transductive']:25.3f} | {record['roc_auc_paper_aggregation']:17.3f} |"
+            print(row)
+        mean_ours = sum(ours_aucs) / len(ours_aucs)
+        mean_peer = sum(peer_aucs) / len(peer_aucs)
+        ok = mean_ours >= mean_peer - 0.01 and worst[0] >= -0.05
+        all_ok &= ok
+        line = f"| {'mean (' + str(len(ours_aucs)) + ' data sets)':<28} | {'':>7} | {mean_ours:6.3f} | {mean_peer:6.3f} | {mean_ours - mean_peer:+7.3f} |"
+        if extra:
+            line += f" transductive mean {sum(r['roc_auc_transductive'] for r in ours) / len(ours):.3f}, paper mean {sum(r['roc_auc_paper_aggregation'] for r in ours) / len(ours):.3f}"
+        print(line)
+        print(f"\nbar (mean >= PyOD - 0.01, no set below PyOD - 0.05): {'PASS' if ok else 'FAIL'}"
+              f" (worst: {worst[1] or '-'} {worst[0]:+.3f})")
+    sys.exit(0 if all_ok else 1)
+
+
+if __name__ == "__main__":
+    main()
