@@ -89,3 +89,50 @@ import Testing
         #expect(throws: DataError.self) { try second.render() }
     }
 }
+
+@Suite struct FitCommandTests {
+    /// A labelled CSV: a Gaussian blob with planted far rows as anomalies.
+    static func dataset(rows: Int = 300, seed: UInt64 = 2) throws -> String {
+        var random = RandomSource(seed: seed)
+        var text = "a,b,c,kind,label\n"
+        for i in 0..<rows {
+            let anomaly = i % 15 == 0
+            let scale = anomaly ? 8.0 : 1.0
+            let values = (0..<3).map { _ in String(format: "%.4f", random.normal() * scale + (anomaly ? 6 : 0)) }
+            text += values.joined(separator: ",") + (i % 2 == 0 ? ",x" : ",y") + (anomaly ? ",1\n" : ",0\n")
+        }
+        return try CommandTests.write(text)
+    }
+
+    @Test("fit trains, reports test metrics, and saves a model that evaluate scores the same way",
+          arguments: ["iforest", "ecod", "knn"])
+    func fitAndEvaluate(detector: String) throws {
+        let data = try Self.dataset()
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString).safetensors").path
+        defer { for p in [data, model] { try? FileManager.default.removeItem(atPath: p) } }
+        let fit = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", detector, "--data", data, "--out", model, "--json", "--seed", "3"]) as? Fit)
+        let output = try JSONDecoder().decode(Fit.Output.self, from: Data(try fit.render().utf8))
+        let report = try #require(output.test)
+        #expect(report.rocAUC > 0.9)
+        #expect(output.trainRows + output.testRows == 300)
+        let evaluate = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["evaluate", "--model", model, "--data", data, "--json"]) as? Evaluate)
+        let evaluation = try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try evaluate.render().utf8))
+        #expect(evaluation.report.threshold == output.threshold)
+        #expect(evaluation.report.sampleCount == 300)
+    }
+
+    @Test("fit rejects a missing data source, an unknown detector and a bad contamination")
+    func fitValidation() throws {
+        #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(["fit", "--out", "m.safetensors"]) }
+        #expect(throws: (any Error).self) {
+            try AnomalyDistillCommand.parseAsRoot(["fit", "--data", "d.csv", "--out", "m", "--contamination", "0.9"])
+        }
+        let data = try Self.dataset(rows: 60)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let fit = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "nope", "--data", data, "--out", "/tmp/x.safetensors"]) as? Fit)
+        #expect(throws: DataError.self) { try fit.render() }
+    }
+}
