@@ -22,8 +22,9 @@ PEER_NAMES = {"iforest": "IForest", "ecod": "ECOD", "knn": "KNN"}
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--splits", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "splits"))
-    parser.add_argument("--peers", default="/work/shared/peers")
-    parser.add_argument("--data", default="/work/shared/data")
+    shared = os.path.join(os.path.dirname(ROOT), "shared")
+    parser.add_argument("--peers", default=os.path.join(shared, "peers"))
+    parser.add_argument("--data", default=os.path.join(shared, "data"))
     parser.add_argument("--detectors", default="iforest,ecod,knn")
     parser.add_argument("--seed", default="0")
     parser.add_argument("--no-build", action="store_true")

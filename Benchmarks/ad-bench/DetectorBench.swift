@@ -1,7 +1,7 @@
 import AnomalyDistill
 import Foundation
 
-/// `ad-bench detectors --splits DIR --detector iforest|ecod|knn [--json] [--seed N] [--only a,b]
+/// `ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b]
 /// [--knn-cap ROWS] [--repeats N]`
 ///
 /// For each data set folder under DIR (`train.csv`, `test.csv`, as `Scripts/../peers/make_splits.py`
@@ -25,11 +25,16 @@ enum DetectorBench {
         var repeats = 1
         var scoreTrain = false
         var synthetic: (rows: Int, features: Int)? = nil
+        var members: [String]? = nil
+    }
+
+    static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, _ random: inout RandomSource) throws -> any FittedDetector {
+        try detector.fit(x, labels: nil, using: &random)
     }
 
     static func usage() -> Never {
         FileHandle.standardError.write(Data(
-            "usage: ad-bench detectors --splits DIR --detector iforest|ecod|knn [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train]\n".utf8))
+            "usage: ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train]\n".utf8))
         exit(2)
     }
 
@@ -52,6 +57,7 @@ enum DetectorBench {
             case "--seed": options.seed = number()
             case "--only": options.only = Set(value().split(separator: ",").map(String.init))
             case "--knn-cap": options.knnCap = number()
+            case "--members": options.members = value().split(separator: ",").map(String.init)
             case "--repeats": options.repeats = max(1, number())
             case "--score-train": options.scoreTrain = true
             case "--synthetic":
@@ -61,7 +67,8 @@ enum DetectorBench {
             default: usage()
             }
         }
-        guard !options.splits.isEmpty || options.synthetic != nil, ["iforest", "ecod", "knn"].contains(options.detector) else { usage() }
+        guard !options.splits.isEmpty || options.synthetic != nil, DetectorCatalog.names.contains(options.detector)
+                || DetectorCatalog.entries.contains(where: { $0.names.contains(options.detector) }) else { usage() }
         return options
     }
 
@@ -107,17 +114,10 @@ enum DetectorBench {
                 var fitted: (any FittedDetector)?
                 random = RandomSource(seed: options.seed)
                 fitSeconds = min(fitSeconds, try seconds {
-                    switch options.detector {
-                    case "iforest":
-                        let detector = IsolationForest(contamination: contamination)
-                        fitted = try detector.fit(xTrain, using: &random)
-                    case "ecod":
-                        let detector = ECOD(contamination: contamination)
-                        fitted = try detector.fit(xTrain, using: &random)
-                    default:
-                        let detector = KNearestNeighbors(contamination: contamination)
-                        fitted = try detector.fit(xTrain, using: &random)
-                    }
+                    var detectorOptions = DetectorOptions(contamination: contamination)
+                    detectorOptions.members = options.members
+                    fitted = try Self.fitOpened(try DetectorCatalog.make(options.detector, options: detectorOptions),
+                                                xTrain, &random)
                 })
                 guard let model = fitted else { continue }
                 scoreSeconds = min(scoreSeconds, try seconds { scores = try model.scores(xTest) })
