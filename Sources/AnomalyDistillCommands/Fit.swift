@@ -48,8 +48,10 @@ struct Fit: AsyncParsableCommand {
         let progress = Progress(quiet: quiet || json)
         let configured = try detector.makeDetector()
         progress.stage("Fitting \(configured.description)")
-        let result = try DetectorRun.fit(configured, source: source.source, options: data.readOptions, seed: source.seed,
-                                         useLabels: true)
+        let result = try progress.withBar {
+            try DetectorRun.fit(configured, source: source.source, options: data.readOptions, seed: source.seed,
+                                useLabels: true)
+        }
         try writeModel(result)
         progress.stage("Saved \(out)")
         let output = Output(detector: configured.description, model: out, trainRows: result.trainRows,

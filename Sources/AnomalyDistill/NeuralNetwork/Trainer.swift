@@ -200,6 +200,7 @@ public struct Trainer: Sendable {
             } else {
                 epochsWithoutImprovement += 1
             }
+            TrainingProgress.report(name, fraction: Double(epoch) / Double(epochs))
             onEpoch(
                 EpochReport(
                     epoch: epoch, epochs: epochs, trainingLoss: trainingLoss, validationLoss: validationLoss,
