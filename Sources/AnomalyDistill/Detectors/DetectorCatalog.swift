@@ -54,6 +54,33 @@ public enum DetectorCatalog {
             } ?? .largest
             return KNearestNeighbors(k: options.neighbors ?? 5, method: method, contamination: options.contamination)
         },
+        Entry(names: ["autoencoder", "ae", "auto-encoder"], summary: "deep autoencoder, reconstruction distance (Hinton & Salakhutdinov 2006)") { options in
+            var detector = Autoencoder(contamination: options.contamination)
+            if let hidden = options.hidden { detector.hidden = hidden }
+            if let epochs = options.epochs { detector.epochs = epochs }
+            if let batchSize = options.batchSize { detector.batchSize = batchSize }
+            if let learningRate = options.learningRate { detector.learningRate = learningRate }
+            if let dropout = options.dropout { detector.dropout = dropout }
+            return detector
+        },
+        Entry(names: ["deep-svdd", "deepsvdd", "svdd"], summary: "Deep SVDD, one-class squared distance to a centre (Ruff et al. 2018)") { options in
+            var detector = DeepSVDD(contamination: options.contamination)
+            if let hidden = options.hidden { detector.hidden = hidden }
+            if let epochs = options.epochs { detector.epochs = epochs }
+            if let batchSize = options.batchSize { detector.batchSize = batchSize }
+            if let learningRate = options.learningRate { detector.learningRate = learningRate }
+            if let dropout = options.dropout { detector.dropout = dropout }
+            return detector
+        },
+        Entry(names: ["supervised-network", "supervised", "mlp"], summary: "supervised MLP classifier on labels, score = logit (needs a label column)") { options in
+            var detector = SupervisedNetwork(contamination: options.contamination)
+            if let hidden = options.hidden { detector.hidden = hidden }
+            if let epochs = options.epochs { detector.epochs = epochs }
+            if let batchSize = options.batchSize { detector.batchSize = batchSize }
+            if let learningRate = options.learningRate { detector.learningRate = learningRate }
+            if let dropout = options.dropout { detector.dropout = dropout }
+            return detector
+        },
         Entry(names: ["ensemble"], summary: "an ensemble of detectors, scores standardised then combined (the default teacher)") { options in
             let names = options.members ?? defaultEnsembleMembers
             var memberOptions = options
