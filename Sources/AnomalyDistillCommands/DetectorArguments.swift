@@ -12,7 +12,7 @@ struct DetectorArguments: ParsableArguments {
     @Option(help: "Isolation forest: number of trees.")
     var trees: Int?
 
-    @Option(help: "Isolation forest: rows drawn for each tree.")
+    @Option(help: "Isolation forest: rows drawn for each tree; MO-GAAL: most training rows for the GAN.")
     var subsample: Int?
 
     @Option(name: .customLong("k"), help: "k-nearest neighbours: neighbours considered.")

@@ -81,6 +81,21 @@ public enum DetectorCatalog {
             if let dropout = options.dropout { detector.dropout = dropout }
             return detector
         },
+        Entry(names: ["mo-gaal", "mogaal", "gaal"],
+              summary: "MO-GAAL (Liu et al. 2019): a GAN with k sub-generators, score 1 − D(x); --epochs sets the generator epochs, the discriminator trains 3×") { options in
+            var detector = MOGAAL(contamination: options.contamination)
+            if let epochs = options.epochs { detector.stopEpochs = epochs }
+            if let batchSize = options.batchSize { detector.batchSize = batchSize }
+            if let learningRate = options.learningRate { detector.discriminatorLearningRate = learningRate }
+            if let hidden = options.hidden {
+                guard hidden.count == 1 else {
+                    throw DataError.invalidArgument(name: "hidden", reason: "expected one width for the MO-GAAL discriminator, found \(hidden.count)")
+                }
+                detector.hidden = hidden[0]
+            }
+            if let subsample = options.subsample { detector.maxSamples = subsample }
+            return detector
+        },
         Entry(names: ["ensemble"], summary: "an ensemble of detectors, scores standardised then combined (the default teacher)") { options in
             let names = options.members ?? defaultEnsembleMembers
             var memberOptions = options

@@ -8,7 +8,7 @@ public enum DetectorFile {
     /// The fitted detector types the library can load, by `kind`. Add each new detector here.
     public static let builtIn: [any FittedDetector.Type] = [
         FittedIsolationForest.self, FittedECOD.self, FittedKNearestNeighbors.self, FittedEnsemble.self,
-        FittedAutoencoder.self, FittedDeepSVDD.self, FittedSupervisedNetwork.self,
+        FittedAutoencoder.self, FittedDeepSVDD.self, FittedSupervisedNetwork.self, FittedMOGAAL.self,
     ]
 
     /// ``builtIn`` by kind.
