@@ -30,6 +30,8 @@ def main():
     parser.add_argument("--data", default=os.path.join(shared, "data"))
     parser.add_argument("--detectors", default="iforest,ecod,knn")
     parser.add_argument("--members", default=None, help="ensemble members, e.g. iforest,ecod,autoencoder")
+    parser.add_argument("--normalization", default=None, help="ensemble: zscore or rank")
+    parser.add_argument("--combination", default=None, help="ensemble: mean, max or aom")
     parser.add_argument("--seed", default="0")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
@@ -52,8 +54,10 @@ def main():
     all_ok = True
     for detector in args.detectors.split(","):
         command = [bench, "detectors", "--splits", args.splits, "--detector", detector, "--json", "--seed", args.seed]
-        if args.members and detector == "ensemble":
-            command += ["--members", args.members]
+        if detector == "ensemble":
+            for flag in ("members", "normalization", "combination"):
+                if getattr(args, flag):
+                    command += [f"--{flag}", getattr(args, flag)]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         ours = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
         if detector not in PEER_NAMES:

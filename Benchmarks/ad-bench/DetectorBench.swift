@@ -26,6 +26,8 @@ enum DetectorBench {
         var scoreTrain = false
         var synthetic: (rows: Int, features: Int)? = nil
         var members: [String]? = nil
+        var normalization: String? = nil
+        var combination: String? = nil
     }
 
     static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, _ random: inout RandomSource) throws -> any FittedDetector {
@@ -58,6 +60,8 @@ enum DetectorBench {
             case "--only": options.only = Set(value().split(separator: ",").map(String.init))
             case "--knn-cap": options.knnCap = number()
             case "--members": options.members = value().split(separator: ",").map(String.init)
+            case "--normalization": options.normalization = value()
+            case "--combination": options.combination = value()
             case "--repeats": options.repeats = max(1, number())
             case "--score-train": options.scoreTrain = true
             case "--synthetic":
@@ -116,6 +120,8 @@ enum DetectorBench {
                 fitSeconds = min(fitSeconds, try seconds {
                     var detectorOptions = DetectorOptions(contamination: contamination)
                     detectorOptions.members = options.members
+                    detectorOptions.normalization = options.normalization
+                    detectorOptions.combination = options.combination
                     fitted = try Self.fitOpened(try DetectorCatalog.make(options.detector, options: detectorOptions),
                                                 xTrain, &random)
                 })

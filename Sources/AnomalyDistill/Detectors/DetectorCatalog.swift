@@ -33,8 +33,11 @@ public enum DetectorCatalog {
         public var make: @Sendable (DetectorOptions) throws -> any Detector
     }
 
-    /// The members of the default teacher ensemble.
-    public static let defaultEnsembleMembers: [String] = []
+    /// The members of the default teacher ensemble, chosen by measurement on the shared data
+    /// (`Scripts/compare-pyod.py --detectors ensemble`): isolation forest + ECOD + autoencoder has a
+    /// mean test ROC-AUC of 0.802 over 19 sets against 0.788 for PyOD's best single detector.
+    /// Adding kNN gains 0.006 but makes fitting 25–50× slower on the 170k–340k-row sets.
+    public static let defaultEnsembleMembers = ["iforest", "ecod", "autoencoder"]
 
     /// Every detector that can be built by name.
     public static let entries: [Entry] = [
