@@ -48,12 +48,16 @@ struct EpochTraining {
             }
             let pass: TrainingHistory
             do {
-                pass = try trainer.fit(
-                    &network, inputs: epochInputs, targets: epochTargets, loss: loss, optimizer: &optimizer,
-                    using: &random)
+                // The one-epoch trainer's own report would always say 100%: report the real epoch below.
+                pass = try TrainingProgress.$handler.withValue(nil) {
+                    try trainer.fit(
+                        &network, inputs: epochInputs, targets: epochTargets, loss: loss, optimizer: &optimizer,
+                        using: &random)
+                }
             } catch let TrainingError.diverged(detector, _, learningRate) {
                 throw TrainingError.diverged(detector: detector, epoch: epoch, learningRate: learningRate)
             }
+            TrainingProgress.report(name, fraction: Double(epoch) / Double(epochs))
             history.divergences += pass.divergences
             let trainingLoss = pass.trainingLosses.first ?? .nan
             history.trainingLosses.append(trainingLoss)

@@ -349,6 +349,7 @@ struct GAALTraining {
             }
             retries = 0
             epoch += 1
+            TrainingProgress.report(FittedMOGAAL.kind, fraction: Double(epoch) / Double(configuration.totalEpochs))
             // The authors' check after each epoch: `if epoch + 1 > stop_epochs: stop = 1`.
             if epoch >= configuration.stopEpochs { stopped = true }
             lastGood = snapshot
