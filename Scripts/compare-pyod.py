@@ -7,7 +7,11 @@ our test ROC-AUC, PyOD's (from peers/peers.jsonl, same splits and preprocessing)
 difference, then the means and whether the bar holds: our mean >= PyOD's mean - 0.01 and no data
 set worse by more than 0.05.
 
-Usage: Scripts/compare-pyod.py [--splits DIR] [--peers DIR] [--detectors iforest,ecod,knn] [--no-build]
+Usage: Scripts/compare-pyod.py [--splits DIR] [--peers DIR] [--detectors iforest,ecod,knn,autoencoder,deepsvdd,ensemble]
+       [--members a,b] [--only set1,set2] [--run-pyod] [--no-build]
+
+With --run-pyod it runs PyOD (pip: pyod, torch, tqdm) on the same splits with the peers protocol
+instead of reading peers.jsonl; its figures reproduce the recorded ones.
 """
 import argparse
 import json
@@ -34,6 +38,9 @@ def main():
     parser.add_argument("--combination", default=None, help="ensemble: mean, max or aom")
     parser.add_argument("--seed", default="0")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--run-pyod", action="store_true",
+                        help="run PyOD on the same splits now (pip pyod, torch) instead of reading peers.jsonl")
+    parser.add_argument("--only", default=None, help="comma-separated data sets")
     args = parser.parse_args()
 
     if not os.path.isdir(args.splits) or not os.listdir(args.splits):
@@ -51,9 +58,13 @@ def main():
             if record.get("status") == "ok" and record.get("roc_auc") is not None:
                 peers[(record["dataset"], record["detector"])] = record
 
+    if args.run_pyod:
+        peers = run_pyod(args.splits, args.detectors.split(","), args.only)
     all_ok = True
     for detector in args.detectors.split(","):
         command = [bench, "detectors", "--splits", args.splits, "--detector", detector, "--json", "--seed", args.seed]
+        if args.only:
+            command += ["--only", args.only]
         if detector == "ensemble":
             for flag in ("members", "normalization", "combination"):
                 if getattr(args, flag):
@@ -95,6 +106,70 @@ def main():
         print(f"\nbar (mean >= PyOD - 0.01, no set below PyOD - 0.05): {'PASS' if ok else 'FAIL'}"
               f" (worst: {worst[1] or '-'} {worst[0]:+.3f})")
     sys.exit(0 if all_ok else 1)
+
+
+def run_pyod(splits, detectors, only):
+    """PyOD's test ROC-AUC on the same splits, with the peers' protocol (peers/README.md): text columns
+    one-hot (unseen categories ignored), time columns dropped, missing values set to the training
+    median, features standardised with training statistics, contamination = the training anomaly
+    ratio, one thread, kNN fitted on at most 50,000 rows."""
+    import time
+    import numpy as np
+    import pandas as pd
+    import torch
+    from sklearn.metrics import roc_auc_score
+    torch.set_num_threads(1)
+    from pyod.models.iforest import IForest
+    from pyod.models.ecod import ECOD
+    from pyod.models.knn import KNN
+    from pyod.models.auto_encoder import AutoEncoder
+    from pyod.models.deep_svdd import DeepSVDD
+    names = sorted(os.listdir(splits))
+    if only:
+        names = [n for n in names if n in only.split(",")]
+    results = {}
+    for name in names:
+        train = pd.read_csv(os.path.join(splits, name, "train.csv"))
+        test = pd.read_csv(os.path.join(splits, name, "test.csv"))
+        y_train, y_test = train.pop("label").to_numpy(), test.pop("label").to_numpy()
+        for frame in (train, test):
+            frame.drop(columns=[c for c in frame.columns if c.lower() in ("datetime", "timestamp")], inplace=True)
+        text = [c for c in train.columns if train[c].dtype == object]
+        numeric = [c for c in train.columns if c not in text]
+        median = train[numeric].median()
+        parts_train, parts_test = [train[numeric].fillna(median)], [test[numeric].fillna(median)]
+        for column in text:
+            categories = sorted(train[column].dropna().astype(str).unique())
+            parts_train.append(pd.get_dummies(pd.Categorical(train[column].astype(str), categories=categories), prefix=column))
+            parts_test.append(pd.get_dummies(pd.Categorical(test[column].astype(str), categories=categories), prefix=column))
+        x_train = pd.concat([p.reset_index(drop=True) for p in parts_train], axis=1).to_numpy(dtype=float)
+        x_test = pd.concat([p.reset_index(drop=True) for p in parts_test], axis=1).to_numpy(dtype=float)
+        mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+        std[std == 0] = 1
+        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+        contamination = min(0.5, max(float(y_train.mean()), 1e-6))
+        for detector in detectors:
+            peer = PEER_NAMES.get(detector)
+            if peer is None:
+                continue
+            fit_rows = x_train
+            if peer == "KNN" and len(fit_rows) > 50_000:
+                fit_rows = fit_rows[np.random.default_rng(0).choice(len(fit_rows), 50_000, replace=False)]
+            model = {"IForest": lambda: IForest(contamination=contamination, random_state=0),
+                     "ECOD": lambda: ECOD(contamination=contamination),
+                     "KNN": lambda: KNN(contamination=contamination),
+                     "AutoEncoder": lambda: AutoEncoder(contamination=contamination, random_state=0, verbose=0),
+                     "DeepSVDD": lambda: DeepSVDD(n_features=x_train.shape[1], contamination=contamination,
+                                                  random_state=0, verbose=0)}[peer]()
+            start = time.perf_counter()
+            model.fit(fit_rows)
+            fit_s = time.perf_counter() - start
+            start = time.perf_counter()
+            scores = model.decision_function(x_test)
+            predict_s = time.perf_counter() - start
+            results[(name, peer)] = {"roc_auc": roc_auc_score(y_test, scores), "fit_s": fit_s, "predict_s": predict_s}
+            print(f"PyOD {peer} on {name}: {results[(name, peer)]['roc_auc']:.3f}", file=sys.stderr)
+    return results
 
 
 def best_single(detector, ours, peers):
