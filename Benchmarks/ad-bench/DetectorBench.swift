@@ -27,6 +27,8 @@ enum DetectorBench {
         var synthetic: (rows: Int, features: Int)? = nil
         var members: [String]? = nil
         var normalization: String? = nil
+        var hidden: [Int]? = nil
+        var epochs: Int? = nil
         var combination: String? = nil
     }
 
@@ -61,6 +63,8 @@ enum DetectorBench {
             case "--knn-cap": options.knnCap = number()
             case "--members": options.members = value().split(separator: ",").map(String.init)
             case "--normalization": options.normalization = value()
+            case "--hidden": options.hidden = value().split(separator: ",").compactMap { Int($0) }
+            case "--epochs": options.epochs = number()
             case "--combination": options.combination = value()
             case "--repeats": options.repeats = max(1, number())
             case "--score-train": options.scoreTrain = true
@@ -121,6 +125,8 @@ enum DetectorBench {
                     var detectorOptions = DetectorOptions(contamination: contamination)
                     detectorOptions.members = options.members
                     detectorOptions.normalization = options.normalization
+                    detectorOptions.hidden = options.hidden
+                    detectorOptions.epochs = options.epochs
                     detectorOptions.combination = options.combination
                     fitted = try Self.fitOpened(try DetectorCatalog.make(options.detector, options: detectorOptions),
                                                 xTrain, &random)

@@ -68,7 +68,7 @@ enum NeuralDetectorProblems {
     func scoreIsDistance() throws {
         let data = NeuralDetectorProblems.blob(inliers: 40, outliers: 2, width: 3, seed: 4)
         var random = RandomSource(seed: 5)
-        let fitted = try Autoencoder(hidden: [8, 2], epochs: 2).fit(data.x, labels: nil, using: &random)
+        let fitted = try Autoencoder(hidden: [8, 2], epochs: 2, networks: 1).fit(data.x, labels: nil, using: &random)
         let reconstruction = try fitted.reconstruct(data.x)
         let scores = try fitted.scores(data.x)
         let z = try fitted.standardize(data.x)
@@ -78,6 +78,23 @@ enum NeuralDetectorProblems {
             }.squareRoot()
             #expect(abs(scores[r] - expected) <= 1e-5 * max(1, expected))
         }
+    }
+
+    @Test("with several networks the score is the mean of their reconstruction distances, and they differ")
+    func averageOfNetworks() throws {
+        let data = NeuralDetectorProblems.blob(inliers: 40, outliers: 2, width: 3, seed: 4)
+        var random = RandomSource(seed: 5)
+        let fitted = try Autoencoder(hidden: [8, 2], epochs: 2, networks: 3).fit(data.x, labels: nil, using: &random)
+        #expect(fitted.networks.count == 3)
+        #expect(fitted.networks[0].tensors(prefix: "") != fitted.networks[1].tensors(prefix: ""))
+        let z = try fitted.standardize(data.x)
+        let each = fitted.networks.map { FittedAutoencoder.reconstructionDistances($0, z) }
+        let scores = try fitted.scores(data.x)
+        for r in 0..<data.x.rows {
+            let expected = (each[0][r] + each[1][r] + each[2][r]) / 3
+            #expect(abs(scores[r] - expected) <= 1e-5 * max(1, expected))
+        }
+        #expect(throws: DataError.self) { try Autoencoder(networks: 0).validate() }
     }
 
     @Test("the architecture mirrors the encoder as PyOD's: d → 64 → 32 → 64 → d")

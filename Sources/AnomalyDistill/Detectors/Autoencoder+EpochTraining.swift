@@ -33,7 +33,9 @@ struct EpochTraining {
     ) throws -> TrainingHistory {
         let n = inputs.rows
         guard n > 0 else { throw TrainingError.noTrainingRows }
-        let trainer = Trainer(epochs: 1, batchSize: batchSize, name: name)
+        var trainer = Trainer(epochs: 1, batchSize: batchSize, name: name)
+        // The one-epoch trainer's own report would always say 100%: the real epoch is reported below.
+        trainer.reportsProgress = false
         var history = TrainingHistory()
         var best: Network?
         var bestLoss = Double.infinity
@@ -48,12 +50,9 @@ struct EpochTraining {
             }
             let pass: TrainingHistory
             do {
-                // The one-epoch trainer's own report would always say 100%: report the real epoch below.
-                pass = try TrainingProgress.$handler.withValue(nil) {
-                    try trainer.fit(
-                        &network, inputs: epochInputs, targets: epochTargets, loss: loss, optimizer: &optimizer,
-                        using: &random)
-                }
+                pass = try trainer.fit(
+                    &network, inputs: epochInputs, targets: epochTargets, loss: loss, optimizer: &optimizer,
+                    using: &random)
             } catch let TrainingError.diverged(detector, _, learningRate) {
                 throw TrainingError.diverged(detector: detector, epoch: epoch, learningRate: learningRate)
             }

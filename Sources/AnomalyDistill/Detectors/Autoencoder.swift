@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// A deep autoencoder that scores rows by how badly it reconstructs them (PyOD's `AutoEncoder`).
@@ -60,15 +61,21 @@ public struct Autoencoder: Detector {
     /// Standardise each input column with its training mean and standard deviation (1 for a
     /// constant column) before the network, as PyOD's `preprocessing=True`.
     public var standardizesInputs: Bool
+    /// Independently initialised networks whose reconstruction distances are averaged (default 3).
+    /// One network, as PyOD, varies by up to ±0.05 ROC-AUC between seeds on the shared data
+    /// (mammography 0.83–0.91); the average of three stays within ±0.015 at three times the fit cost,
+    /// trained in parallel on the available cores.
+    public var networks: Int
     public var contamination: Double
 
     public init(
         hidden: [Int] = [64, 32], activation: Activation = .relu, batchNorm: Bool = true, dropout: Double = 0.2,
         epochs: Int = 30, batchSize: Int = 32, learningRate: Double = 1e-3, weightDecay: Double = 1e-5,
         validationFraction: Double = 0, patience: Int = 5, rowsPerEpoch: Int? = 20_000,
-        standardizesInputs: Bool = true, contamination: Double = Contamination.default
+        standardizesInputs: Bool = true, networks: Int = 3, contamination: Double = Contamination.default
     ) {
         self.standardizesInputs = standardizesInputs
+        self.networks = networks
         self.hidden = hidden
         self.activation = activation
         self.batchNorm = batchNorm
@@ -87,6 +94,7 @@ public struct Autoencoder: Detector {
         "Autoencoder(hidden: \(hidden), activation: \(activation), batchNorm: \(batchNorm), dropout: \(dropout), "
             + "epochs: \(epochs), batchSize: \(batchSize), learningRate: \(learningRate), weightDecay: \(weightDecay), "
             + "validationFraction: \(validationFraction), rowsPerEpoch: \(rowsPerEpoch.map(String.init) ?? "all"), "
+            + "networks: \(networks), "
             + "contamination: \(contamination))"
     }
 
@@ -103,6 +111,9 @@ public struct Autoencoder: Detector {
         }
         guard patience >= 1 else {
             throw DataError.invalidArgument(name: "patience", reason: "expected at least 1, found \(patience)")
+        }
+        guard networks >= 1 else {
+            throw DataError.invalidArgument(name: "networks", reason: "expected at least 1, found \(networks)")
         }
         if let rowsPerEpoch, rowsPerEpoch < 1 {
             throw DataError.invalidArgument(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
@@ -126,8 +137,31 @@ public struct Autoencoder: Detector {
         try NeuralScoring.checkTrainingInput(x, labels: nil)
         let scaling = standardizesInputs ? InputScaling(fitting: x) : InputScaling(identity: x.columns)
         let x = scaling.apply(x)
-        var network = Network(architecture: try architecture(featureCount: x.columns), initialization: .heUniform,
-                              random: &random)
+        let architecture = try architecture(featureCount: x.columns)
+        // Each network gets its own generator, drawn before any work starts, so the result does not
+        // depend on how many run at once.
+        var generators = (0..<networks).map { _ in random.split() }
+        let results = ParallelResults<Network>(count: networks)
+        let configuration = self
+        generators.withUnsafeMutableBufferPointer { generators in
+            nonisolated(unsafe) let generators = generators
+            DispatchQueue.concurrentPerform(iterations: configuration.networks) { index in
+                results.set(index, Result { try configuration.trainNetwork(architecture, x, using: &generators[index]) })
+            }
+        }
+        let trained = try results.values()
+        let trainingScores = FittedAutoencoder.reconstructionDistances(trained, x)
+        if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError.nonFiniteScores(detector: "autoencoder", row: bad)
+        }
+        let state = try DetectorState(trainingScores: trainingScores, contamination: contamination, featureCount: x.columns)
+        return FittedAutoencoder(networks: trained, scaling: scaling, state: state, trainingScores: trainingScores)
+    }
+
+    /// Trains one network of the average on standardised rows.
+    private func trainNetwork(_ architecture: NetworkArchitecture, _ x: Matrix,
+                              using random: inout RandomSource) throws -> Network {
+        var network = Network(architecture: architecture, initialization: .heUniform, random: &random)
         var adam = Adam(learningRate: Float(learningRate), weightDecay: Float(weightDecay))
         var training = EpochTraining(epochs: epochs, batchSize: batchSize, rowsPerEpoch: rowsPerEpoch, name: "autoencoder")
         var trainRows = x
@@ -145,12 +179,7 @@ public struct Autoencoder: Detector {
         guard network.isFinite else {
             throw TrainingError.diverged(detector: "autoencoder", epoch: epochs, learningRate: Double(adam.learningRate))
         }
-        let trainingScores = FittedAutoencoder.reconstructionDistances(network, x)
-        if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
-            throw TrainingError.nonFiniteScores(detector: "autoencoder", row: bad)
-        }
-        let state = try DetectorState(trainingScores: trainingScores, contamination: contamination, featureCount: x.columns)
-        return FittedAutoencoder(network: network, scaling: scaling, state: state, trainingScores: trainingScores)
+        return network
     }
 }
 
@@ -206,15 +235,17 @@ struct InputScaling: Sendable, Equatable {
 /// A fitted ``Autoencoder``: scores are reconstruction distances (PyOD's `decision_function`).
 public struct FittedAutoencoder: FittedDetector {
     public static let kind = "autoencoder"
-    /// The trained network (input → reconstruction).
-    public var network: Network
+    /// The trained networks (input → reconstruction); the score averages their distances.
+    public var networks: [Network]
+    /// The first network (the only one when ``Autoencoder/networks`` is 1).
+    public var network: Network { networks[0] }
     /// The per-column standardisation applied before the network (identity when it was off).
     var scaling: InputScaling
     public var state: DetectorState
     public var trainingScores: [Float]
 
-    init(network: Network, scaling: InputScaling, state: DetectorState, trainingScores: [Float]) {
-        self.network = network
+    init(networks: [Network], scaling: InputScaling, state: DetectorState, trainingScores: [Float]) {
+        self.networks = networks
         self.scaling = scaling
         self.state = state
         self.trainingScores = trainingScores
@@ -227,10 +258,10 @@ public struct FittedAutoencoder: FittedDetector {
     /// - Complexity: O(rows · parameters), 4,096 rows per forward pass.
     public func scores(_ x: Matrix) throws -> [Float] {
         try checkWidth(x)
-        return Self.reconstructionDistances(network, scaling.apply(x))
+        return Self.reconstructionDistances(networks, scaling.apply(x))
     }
 
-    /// The reconstruction of each row (inference mode), in the standardised space.
+    /// The reconstruction of each row by the first network (inference mode), in the standardised space.
     public func reconstruct(_ x: Matrix) throws -> Matrix {
         try checkWidth(x)
         return NeuralScoring.outputs(network, scaling.apply(x))
@@ -240,6 +271,17 @@ public struct FittedAutoencoder: FittedDetector {
     public func standardize(_ x: Matrix) throws -> Matrix {
         try checkWidth(x)
         return scaling.apply(x)
+    }
+
+    /// The mean over `networks` of each row's reconstruction distance.
+    static func reconstructionDistances(_ networks: [Network], _ x: Matrix) -> [Float] {
+        var total = [Float](repeating: 0, count: x.rows)
+        for network in networks {
+            let distances = reconstructionDistances(network, x)
+            for r in 0..<x.rows { total[r] += distances[r] }
+        }
+        let count = Float(networks.count)
+        return total.map { $0 / count }
     }
 
     static func reconstructionDistances(_ network: Network, _ x: Matrix) -> [Float] {
@@ -264,20 +306,44 @@ public struct FittedAutoencoder: FittedDetector {
 
     struct Architecture: Codable {
         var network: NetworkArchitecture
+        /// How many networks are averaged (tensors `networks.<i>.…`); absent in single-network files (`network.…`).
+        var networks: Int?
     }
 
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
-        (network.tensors(prefix: "network.") + [
+        let weights = networks.count == 1
+            ? network.tensors(prefix: "network.")
+            : networks.enumerated().flatMap { index, network in network.tensors(prefix: "networks.\(index).") }
+        return (weights + [
             Tensor(name: "input_mean", vector: scaling.mean), Tensor(name: "input_scale", vector: scaling.scale),
-        ], try JSONValue(encoding: Architecture(network: network.architecture)))
+        ], try JSONValue(encoding: Architecture(network: network.architecture,
+                                                 networks: networks.count == 1 ? nil : networks.count)))
     }
 
     public init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws {
         guard let document = file.metadata.architecture, let architecture = try? document.decode(Architecture.self) else {
             throw ModelError.invalidMetadata(file: file.file, reason: "expected an autoencoder architecture with a \"network\"")
         }
-        let network = try NeuralScoring.decodeNetwork(file, architecture: architecture.network,
-                                                      featureCount: state.featureCount)
+        var networks: [Network] = []
+        for index in 0..<(architecture.networks ?? 1) {
+            var member = file
+            if architecture.networks != nil {
+                // Present each member's tensors under the single-network names the decoder expects.
+                let prefix = "networks.\(index)."
+                member.tensors = Dictionary(uniqueKeysWithValues: file.tensors.compactMap { name, tensor in
+                    guard name.hasPrefix(prefix) else { return nil }
+                    var renamed = tensor
+                    renamed.name = "network." + name.dropFirst(prefix.count)
+                    return (renamed.name, renamed)
+                })
+            }
+            networks.append(try NeuralScoring.decodeNetwork(member, architecture: architecture.network,
+                                                            featureCount: state.featureCount))
+        }
+        guard !networks.isEmpty else {
+            throw ModelError.invalidMetadata(file: file.file, reason: "expected at least one autoencoder network")
+        }
+        let network = networks[0]
         guard network.outputWidth == state.featureCount else {
             throw ModelError.invalidMetadata(
                 file: file.file,
@@ -292,7 +358,7 @@ public struct FittedAutoencoder: FittedDetector {
         if let bad = scale.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
             throw ModelError.nonFiniteWeight(file: file.file, tensor: "input_scale", index: bad)
         }
-        self.init(network: network, scaling: InputScaling(mean: mean, scale: scale), state: state,
+        self.init(networks: networks, scaling: InputScaling(mean: mean, scale: scale), state: state,
                   trainingScores: trainingScores)
     }
 }

@@ -31,6 +31,8 @@ public struct Trainer: Sendable {
     public var divergenceRetries: Int
     /// The name used in errors (`autoencoder`, `student`).
     public var name: String
+    /// Whether each epoch is reported to `TrainingProgress` (off when a caller reports its own epochs).
+    public var reportsProgress = true
 
     /// - Parameters:
     ///   - epochs: Number of passes over the training rows.
@@ -200,7 +202,7 @@ public struct Trainer: Sendable {
             } else {
                 epochsWithoutImprovement += 1
             }
-            TrainingProgress.report(name, fraction: Double(epoch) / Double(epochs))
+            if reportsProgress { TrainingProgress.report(name, fraction: Double(epoch) / Double(epochs)) }
             onEpoch(
                 EpochReport(
                     epoch: epoch, epochs: epochs, trainingLoss: trainingLoss, validationLoss: validationLoss,
