@@ -1,0 +1,62 @@
+/// A student distilled from a teacher: a small network whose output, the logit `u`, is its anomaly
+/// score (higher = more anomalous), with its own threshold re-fitted on its training-row scores at
+/// the teacher's contamination (Hinton et al. 2015; DESIGN.md, *Distillation*).
+///
+/// Two kinds: ``FittedStudentMLP`` (`student_mlp`) and ``FittedStudentLinear`` (`student_linear`).
+/// Both save to and load from model files through ``DetectorFile``, with the preprocessor, so a
+/// saved student scores raw rows.
+public protocol FittedStudent: FittedDetector {
+    /// The trained network (features → logit).
+    var network: Network { get }
+    /// How the teacher's scores were turned into the logits and soft targets the student learned.
+    var softTargets: SoftTargets { get }
+
+    /// A student from its parts.
+    init(network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float])
+}
+
+extension FittedStudent {
+    /// The logit `u` of each row: the score (higher = more anomalous).
+    ///
+    /// - Throws: `DataError.schemaMismatch` when `x` has another number of columns.
+    public func scores(_ x: Matrix) throws -> [Float] {
+        try checkWidth(x)
+        return NeuralScoring.outputs(network, x).scalars
+    }
+
+    /// `σ(u)`: the student's probability, on the teacher's logit scale, that each row is an anomaly
+    /// (0.5 at the teacher's threshold).
+    public func logitProbabilities(_ x: Matrix) throws -> [Float] {
+        try scores(x).map(Logistic.sigmoid)
+    }
+
+    public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
+        (network.tensors(prefix: "network."),
+         try JSONValue(encoding: StudentDocument(network: network.architecture, softTargets: softTargets)))
+    }
+
+    public init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws {
+        guard let document = file.metadata.architecture,
+              let architecture = try? document.decode(StudentDocument.self) else {
+            throw ModelError.invalidMetadata(
+                file: file.file, reason: "expected a student architecture (network and soft targets)")
+        }
+        let network = try NeuralScoring.decodeNetwork(file, architecture: architecture.network,
+                                                      featureCount: state.featureCount)
+        guard network.outputWidth == 1 else {
+            throw ModelError.invalidMetadata(file: file.file, reason: "expected one logit output, found \(network.outputWidth)")
+        }
+        self.init(network: network, softTargets: architecture.softTargets, state: state, trainingScores: trainingScores)
+    }
+}
+
+/// The architecture document of a student model file.
+struct StudentDocument: Codable {
+    var network: NetworkArchitecture
+    var softTargets: SoftTargets
+
+    enum CodingKeys: String, CodingKey {
+        case network
+        case softTargets = "soft_targets"
+    }
+}

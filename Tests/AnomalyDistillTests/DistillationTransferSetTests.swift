@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+@testable import AnomalyDistill
+
+/// Sizes and ranges of the transfer set's probes.
+@Suite struct DistillationTransferSetTests {
+    /// 100 rows on a 3-feature grid: feature j of row r is r·(j+1)/100.
+    static let x: Matrix = {
+        var rows: [[Float]] = []
+        for r in 0..<100 { rows.append((0..<3).map { Float(r * ($0 + 1)) / 100 }) }
+        return Matrix(rows)
+    }()
+
+    static func probes(_ augmentation: TransferSet.Augmentation, ratio: Double = 2, margin: Double = 0.1,
+                       noise: Double = 0.1) throws -> (rows: Matrix, kinds: [TransferSet.Augmentation]) {
+        var random = RandomSource(seed: 11)
+        let options = TransferSet.Options(augmentation: augmentation, ratio: ratio, noise: noise, margin: margin)
+        return try TransferSet.probes(around: x, options: options, using: &random)
+    }
+
+    @Test("ratio sets the number of probes, split evenly between the kinds")
+    func sizes() throws {
+        let all = try Self.probes(.all, ratio: 1.5)
+        #expect(all.rows.rows == 150 && all.rows.columns == 3)
+        for kind in [TransferSet.Augmentation.jitter, .mixup, .uniform] {
+            #expect(all.kinds.filter { $0 == kind }.count == 50)
+        }
+        #expect(try Self.probes(.none).rows.rows == 0)
+        var random = RandomSource(seed: 1)
+        let capped = try TransferSet.probes(
+            around: Self.x, options: TransferSet.Options(ratio: 10, maximumProbes: 30), using: &random)
+        #expect(capped.rows.rows == 30)
+    }
+
+    @Test("uniform probes lie inside the widened bounding box and reach outside the rows' box")
+    func uniformBox() throws {
+        let probes = try Self.probes(.uniform, margin: 0.2).rows
+        var outside = false
+        for r in 0..<probes.rows {
+            for j in 0..<3 {
+                let high = Float(99 * (j + 1)) / 100, range = high
+                let v = probes[r, j]
+                #expect(v >= -0.2 * range - 1e-5 && v <= high + 0.2 * range + 1e-5)
+                if v < 0 || v > high { outside = true }
+            }
+        }
+        #expect(outside)
+    }
+
+    @Test("mixup probes lie on segments between rows")
+    func mixupSegments() throws {
+        // Every row of x is r/100 · (1, 2, 3), so a convex combination is t · (1, 2, 3) with t in [0, 0.99].
+        let probes = try Self.probes(.mixup).rows
+        for r in 0..<probes.rows {
+            let t = probes[r, 0]
+            #expect(t >= 0 && t <= 0.99 + 1e-6)
+            #expect(abs(probes[r, 1] - 2 * t) < 1e-4 && abs(probes[r, 2] - 3 * t) < 1e-4)
+        }
+    }
+
+    @Test("jitter probes lie near a row")
+    func jitterNearRows() throws {
+        // Feature standard deviations are about 0.29 · (j + 1); noise 0.1 gives σ ≈ 0.03–0.09, so 6σ < 0.6.
+        let probes = try Self.probes(.jitter).rows
+        var total: Float = 0
+        for r in 0..<probes.rows {
+            let nearest = (0..<100).map { row in
+                (0..<3).map { j in abs(probes[r, j] - Self.x[row, j]) }.max() ?? 0
+            }.min() ?? 0
+            #expect(nearest < 0.6)
+            total += nearest
+        }
+        #expect(total / Float(probes.rows) < 0.1)
+    }
+
+    @Test("the teacher scores every row, training rows first")
+    func labelledByTeacher() throws {
+        var random = RandomSource(seed: 2)
+        let teacher = try ECOD(contamination: 0.1).fit(Self.x, using: &random)
+        let set = try TransferSet(x: Self.x, teacher: teacher, options: TransferSet.Options(ratio: 0.5), using: &random)
+        #expect(set.inputs.rows == 150 && set.trainingRowCount == 100 && set.teacherScores.count == 150)
+        #expect(Array(set.teacherScores[..<100]) == (try teacher.scores(Self.x)))
+    }
+
+    @Test("augmentation names parse")
+    func parsing() throws {
+        #expect(try TransferSet.Augmentation(parsing: "none") == .none)
+        #expect(try TransferSet.Augmentation(parsing: "all") == .all)
+        #expect(try TransferSet.Augmentation(parsing: "jitter") == .jitter)
+        #expect(try TransferSet.Augmentation(parsing: "mixup, uniform") == [.mixup, .uniform])
+        #expect(TransferSet.Augmentation.all.description == "jitter,mixup,uniform")
+    }
+
+    @Test("an unknown augmentation or a negative ratio is an error")
+    func badOptions() throws {
+        #expect(throws: DataError.self) { try TransferSet.Augmentation(parsing: "rotate") }
+        #expect(throws: DataError.self) { try Self.probes(.all, ratio: -1) }
+    }
+}
