@@ -136,3 +136,71 @@ import Testing
         #expect(throws: DataError.self) { try fit.render() }
     }
 }
+
+@Suite struct DistillationCommandTests {
+    @Test("demo runs the whole pipeline on the embedded data and saves a student that loads")
+    func demo() throws {
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: model) }
+        let demo = try #require(try AnomalyDistillCommand.parseAsRoot(["demo", "--json", "--out", model]) as? Demo)
+        let output = try JSONDecoder().decode(DistillationOutput.self, from: Data(try demo.render().utf8))
+        #expect(output.trainRows + output.testRows == 397)
+        #expect(try #require(output.teacherTest).rocAUC > 0.7)
+        #expect(try #require(output.studentTest).rocAUC > 0.7)
+        #expect(output.studentParameters * 10 <= output.teacherParameters)
+        let (student, preprocessor) = try DetectorFile.load(from: URL(fileURLWithPath: model))
+        #expect(student is any FittedStudent)
+        #expect(preprocessor != nil)
+    }
+
+    @Test("run then distill from a saved teacher; both save students that score raw rows")
+    func runAndDistill() throws {
+        let data = try FitCommandTests.dataset(rows: 240)
+        let teacherModel = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).safetensors").path
+        let studentModel = FileManager.default.temporaryDirectory.appendingPathComponent("s-\(UUID().uuidString).safetensors").path
+        defer { for p in [data, teacherModel, studentModel] { try? FileManager.default.removeItem(atPath: p) } }
+        let run = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "iforest", "--data", data, "--out", studentModel, "--json", "--student-epochs", "40"]) as? Run)
+        let output = try JSONDecoder().decode(DistillationOutput.self, from: Data(try run.render().utf8))
+        #expect(try #require(output.studentTest).rocAUC > 0.85)
+        #expect(output.fidelity.spearman > 0.5)
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "ecod", "--data", data, "--out", teacherModel]) as? Fit).render()
+        let distill = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["distill", "--teacher", teacherModel, "--data", data, "--out", studentModel, "--json",
+             "--student", "linear", "--student-epochs", "40"]) as? Distill)
+        let distilled = try JSONDecoder().decode(DistillationOutput.self, from: Data(try distill.render().utf8))
+        #expect(distilled.studentParameters == 7) // 3 numeric + 2 categories + the unseen slot, plus the bias
+        let evaluate = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["evaluate", "--model", studentModel, "--data", data, "--json"]) as? Evaluate)
+        #expect(try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try evaluate.render().utf8)).report.rocAUC > 0.85)
+    }
+
+    @Test("bad distillation options are usage errors", arguments: [
+        ["--temperature", "0"], ["--temperature", "-1"], ["--alpha", "1.5"], ["--student", "mlp:0"],
+        ["--student", "tree"], ["--augment", "noise"], ["--objective", "hinge"],
+    ])
+    func badOptions(options: [String]) {
+        #expect(throws: (any Error).self) {
+            try AnomalyDistillCommand.parseAsRoot(["run", "--data", "d.csv", "--out", "s.safetensors"] + options)
+        }
+    }
+
+    @Test("distill refuses a file that is not a teacher, and data whose columns differ")
+    func distillErrors() throws {
+        let data = try FitCommandTests.dataset(rows: 120)
+        let other = try CommandTests.write("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,0\n")
+        let teacherModel = FileManager.default.temporaryDirectory.appendingPathComponent("t-\(UUID().uuidString).safetensors").path
+        let notAModel = try CommandTests.write("not a model", suffix: ".safetensors")
+        defer { for p in [data, other, teacherModel, notAModel] { try? FileManager.default.removeItem(atPath: p) } }
+        let bad = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["distill", "--teacher", notAModel, "--data", data, "--out", "/tmp/x.safetensors"]) as? Distill)
+        #expect(throws: ModelError.self) { try bad.render() }
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "ecod", "--data", data, "--out", teacherModel]) as? Fit).render()
+        let mismatch = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["distill", "--teacher", teacherModel, "--data", other, "--out", "/tmp/x.safetensors"]) as? Distill)
+        let error = #expect(throws: DataError.self) { try mismatch.render() }
+        #expect(String(describing: error!).contains("\"c\"") || String(describing: error!).contains("\"kind\""))
+    }
+}

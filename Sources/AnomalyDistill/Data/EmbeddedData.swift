@@ -18,4 +18,20 @@ public enum EmbeddedData {
         }
         return url.path
     }
+
+    /// All normal rows and a seeded sample of anomalies making up `anomalyShare` of the result (as
+    /// ODDS built its `wbc` set from this data), in the original row order.
+    /// - Throws: `DataError.missingColumn` without labels, `DataError.invalidArgument` for a share outside (0, 1).
+    public static func anomalySubsample(_ table: Table, anomalyShare: Double, seed: UInt64) throws -> Table {
+        let labels = try table.requireLabels()
+        guard anomalyShare > 0 && anomalyShare < 1 else {
+            throw DataError.invalidArgument(name: "anomaly share", reason: "expected a value in (0, 1), found \(anomalyShare)")
+        }
+        let normals = labels.indices.filter { labels[$0] == 0 }
+        let anomalies = labels.indices.filter { labels[$0] == 1 }
+        let keep = min(anomalies.count, Int((Double(normals.count) * anomalyShare / (1 - anomalyShare)).rounded()))
+        var random = RandomSource(seed: seed)
+        let chosen = random.sample(keep, from: anomalies.count).map { anomalies[$0] }
+        return table.rows((normals + chosen).sorted())
+    }
 }

@@ -1,11 +1,13 @@
 import Foundation
 
 /// Where the rows come from: one labelled file split with a seed, or explicit train and test files.
-public enum DataSource: Sendable, Equatable {
+public enum DataSource: Sendable {
     /// One file, split into train and test (stratified by label when there is one).
     case single(String, testFraction: Double)
     /// A training file and a test file (the test file must have the training file's columns).
     case trainTest(train: String, test: String)
+    /// A table already in memory, split into train and test.
+    case table(Table, testFraction: Double)
 }
 
 /// What fitting a detector on data produced: the model, its preprocessing and the test metrics.
@@ -71,11 +73,17 @@ public enum DetectorRun {
             let test = try Table.read(testPath, options: ReadOptions(schema: train.schema))
             return (train, test)
         case let .single(path, testFraction):
-            let table = try Table.read(path, options: options)
+            return try split(Table.read(path, options: options), testFraction: testFraction, random: &random)
+        case let .table(table, testFraction):
+            return try split(table, testFraction: testFraction, random: &random)
+        }
+    }
+
+    private static func split(_ table: Table, testFraction: Double,
+                              random: inout RandomSource) throws -> (train: Table, test: Table?) {
             guard testFraction > 0 else { return (table, nil) }
             let split = try Split(count: table.rowCount, labels: table.labels, test: testFraction, using: &random)
             return (table.rows(split.train), table.rows(split.test))
-        }
     }
 
     private static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, labels: [Int]?,

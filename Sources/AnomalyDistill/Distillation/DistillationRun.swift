@@ -1,0 +1,103 @@
+import Foundation
+
+/// What a whole distillation produced: teacher, student, preprocessing, and both judged on the test rows.
+public struct DistillationRunResult: Sendable {
+    public var teacher: any FittedDetector
+    public var student: any FittedStudent
+    public var preprocessor: Preprocessor
+    public var trainRows: Int
+    /// The preprocessed test rows and their labels (empty when there is no test split).
+    public var testInputs: Matrix
+    public var testLabels: [Int]?
+    /// Metrics at each one's own threshold, when the test rows have both classes.
+    public var teacherTest: MetricReport?
+    public var studentTest: MetricReport?
+    /// Student against teacher on the test rows (on the training rows when there is no test split).
+    public var fidelity: Fidelity
+    public var teacherFitSeconds: Double
+    public var distillSeconds: Double
+}
+
+/// The whole pipeline in one call: data → teacher → soft targets → student → evaluation.
+public enum DistillationRun {
+    /// Fits `teacher` on the training rows, distils a student from it and judges both on the test rows.
+    ///
+    /// - Parameters:
+    ///   - teacher: The teacher configuration (``DetectorCatalog`` builds one by name).
+    ///   - distiller: The student and how it learns.
+    ///   - source: One file (split with the seed) or train and test files.
+    ///   - useLabels: Give the training labels to the student's hard loss (and to a supervised teacher).
+    /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
+    public static func run(teacher: any Detector, distiller: Distiller, source: DataSource,
+                           options: ReadOptions = ReadOptions(), seed: UInt64, useLabels: Bool = false) throws -> DistillationRunResult {
+        try teacher.validate()
+        try distiller.validate()
+        var random = RandomSource(seed: seed)
+        let (train, test) = try DetectorRun.readTables(source, options: options, random: &random)
+        let preprocessor = try Preprocessor.fit(train)
+        let x = try preprocessor.transform(train)
+        let clock = ContinuousClock()
+        var fitted: (any FittedDetector)?
+        let fitTime = try clock.measure {
+            fitted = try fitOpened(teacher, x, labels: train.labels, random: &random)
+        }
+        guard let fitted else { throw TrainingError.noTrainingRows }
+        return try finish(teacher: fitted, teacherFitSeconds: DetectorRun.seconds(fitTime), distiller: distiller,
+                          preprocessor: preprocessor, x: x, trainLabels: useLabels ? train.labels : nil, test: test,
+                          random: &random)
+    }
+
+    /// Distils a student from a saved teacher (a model file with its preprocessing).
+    ///
+    /// - Throws: `ModelError` for a file that is not a teacher, `DataError.schemaMismatch` or
+    ///   `DataError.missingColumn` naming the column when the data differs from the teacher's schema.
+    public static func distill(teacherFile: URL, distiller: Distiller, source: DataSource, seed: UInt64,
+                               useLabels: Bool = false) throws -> DistillationRunResult {
+        try distiller.validate()
+        let (teacher, stored) = try DetectorFile.load(from: teacherFile)
+        guard let preprocessor = stored else {
+            throw ModelError.invalidMetadata(file: teacherFile.path,
+                                             reason: "expected the teacher's preprocessing in the file, found none")
+        }
+        if teacher is any FittedStudent {
+            throw ModelError.wrongModelKind(file: teacherFile.path, expected: "a teacher detector",
+                                            found: type(of: teacher).kind)
+        }
+        var random = RandomSource(seed: seed)
+        let (train, test) = try DetectorRun.readTables(source, options: ReadOptions(schema: preprocessor.schema),
+                                                       random: &random)
+        let x = try preprocessor.transform(train)
+        return try finish(teacher: teacher, teacherFitSeconds: 0, distiller: distiller, preprocessor: preprocessor, x: x,
+                          trainLabels: useLabels ? train.labels : nil, test: test, random: &random)
+    }
+
+    private static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
+                               preprocessor: Preprocessor, x: Matrix, trainLabels: [Int]?, test: Table?,
+                               random: inout RandomSource) throws -> DistillationRunResult {
+        let clock = ContinuousClock()
+        var student: (any FittedStudent)?
+        let distillTime = try clock.measure {
+            student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, using: &random)
+        }
+        guard let student else { throw TrainingError.noTrainingRows }
+        let testInputs = try test.map { try preprocessor.transform($0) } ?? Matrix(rows: 0, columns: x.columns)
+        let judged = testInputs.rows > 0 ? testInputs : x
+        let fidelity = try Fidelity(teacher: teacher, student: student, on: judged)
+        var teacherTest: MetricReport?, studentTest: MetricReport?
+        if let labels = test?.labels, Set(labels).count == 2 {
+            teacherTest = try MetricReport(scores: try teacher.scores(testInputs), labels: labels,
+                                           threshold: teacher.state.threshold)
+            studentTest = try MetricReport(scores: try student.scores(testInputs), labels: labels,
+                                           threshold: student.state.threshold)
+        }
+        return DistillationRunResult(
+            teacher: teacher, student: student, preprocessor: preprocessor, trainRows: x.rows, testInputs: testInputs,
+            testLabels: test?.labels, teacherTest: teacherTest, studentTest: studentTest, fidelity: fidelity,
+            teacherFitSeconds: teacherFitSeconds, distillSeconds: DetectorRun.seconds(distillTime))
+    }
+
+    private static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, labels: [Int]?,
+                                               random: inout RandomSource) throws -> any FittedDetector {
+        try detector.fit(x, labels: labels, using: &random)
+    }
+}

@@ -1,0 +1,137 @@
+import AnomalyDistill
+import ArgumentParser
+
+/// How the student is built and trained (`run`, `distill`, `demo`).
+struct StudentArguments: ParsableArguments {
+    @Option(help: "The student: mlp (widths from the feature count), mlp:32,16, or linear.")
+    var student = "mlp"
+
+    @Option(help: "Distillation temperature T > 0 (soft target σ(ℓ/T)).")
+    var temperature = 2.0
+
+    @Option(help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
+    var alpha = 0.5
+
+    @Option(help: "Synthetic probes labelled by the teacher: all, none, or a list of jitter,mixup,uniform.")
+    var augment = "all"
+
+    @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style).")
+    var objective = "soft"
+
+    @Option(name: .customLong("student-epochs"), help: "Most epochs for the student (early stopping ends sooner).")
+    var studentEpochs = 200
+
+    @Flag(name: .customLong("use-labels"), help: "Mix the training labels into the student's loss (weight 1 − α).")
+    var useLabels = false
+
+    func validate() throws {
+        guard temperature > 0 && temperature.isFinite else {
+            throw ValidationError("--temperature must be > 0, found \(temperature)")
+        }
+        guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be in [0, 1], found \(alpha)") }
+        guard studentEpochs >= 1 else { throw ValidationError("--student-epochs must be at least 1") }
+        do {
+            _ = try StudentArchitecture(parsing: student)
+            _ = try TransferSet.Augmentation(parsing: augment)
+        } catch {
+            throw ValidationError(String(describing: error))
+        }
+        guard Distiller.Objective(rawValue: objectiveName) != nil else {
+            throw ValidationError("--objective must be soft or score-matching, found \(objective)")
+        }
+    }
+
+    private var objectiveName: String {
+        objective == "soft" ? Distiller.Objective.softTargets.rawValue
+            : objective == "score-matching" ? Distiller.Objective.scoreMatching.rawValue : objective
+    }
+
+    func makeDistiller() throws -> Distiller {
+        var transfer = TransferSet.Options()
+        transfer.augmentation = try TransferSet.Augmentation(parsing: augment)
+        return Distiller(student: try StudentArchitecture(parsing: student),
+                         objective: Distiller.Objective(rawValue: objectiveName) ?? .softTargets,
+                         temperature: temperature, softWeight: alpha, transfer: transfer, epochs: studentEpochs)
+    }
+}
+
+/// The teacher-vs-student summary the distillation commands print.
+struct DistillationOutput: Codable {
+    var teacher: String
+    var student: String
+    var model: String?
+    var trainRows: Int
+    var testRows: Int
+    var teacherFitSeconds: Double
+    var distillSeconds: Double
+    var teacherParameters: Int
+    var studentParameters: Int
+    var fidelity: Fidelity
+    var teacherTest: MetricReport?
+    var studentTest: MetricReport?
+
+    enum CodingKeys: String, CodingKey {
+        case teacher, student, model, fidelity
+        case trainRows = "train_rows"
+        case testRows = "test_rows"
+        case teacherFitSeconds = "teacher_fit_seconds"
+        case distillSeconds = "distill_seconds"
+        case teacherParameters = "teacher_parameters"
+        case studentParameters = "student_parameters"
+        case teacherTest = "teacher_test"
+        case studentTest = "student_test"
+    }
+
+    init(_ result: DistillationRunResult, teacher: String, student: String, model: String?) throws {
+        self.teacher = teacher
+        self.student = student
+        self.model = model
+        trainRows = result.trainRows
+        testRows = result.testInputs.rows
+        teacherFitSeconds = result.teacherFitSeconds
+        distillSeconds = result.distillSeconds
+        teacherParameters = try Self.parameters(result.teacher)
+        studentParameters = try Self.parameters(result.student)
+        fidelity = result.fidelity
+        teacherTest = result.teacherTest
+        studentTest = result.studentTest
+    }
+
+    /// Scalars in a model's tensors (training scores excluded).
+    static func parameters(_ detector: any FittedDetector) throws -> Int {
+        try detector.encode().tensors.reduce(0) { $0 + $1.elementCount }
+    }
+
+    func text() -> String {
+        func f(_ x: Double) -> String { Format.fixed(x, 4) }
+        func delta(_ a: Double, _ b: Double) -> String { String(format: "%+.4f", b - a) }
+        var rows: [[String]] = []
+        if let t = teacherTest, let s = studentTest {
+            rows += [
+                ["ROC-AUC", f(t.rocAUC), f(s.rocAUC), delta(t.rocAUC, s.rocAUC)],
+                ["average precision", f(t.averagePrecision), f(s.averagePrecision), delta(t.averagePrecision, s.averagePrecision)],
+                ["precision@n", f(t.precisionAtN), f(s.precisionAtN), delta(t.precisionAtN, s.precisionAtN)],
+                ["precision", f(t.precision), f(s.precision), delta(t.precision, s.precision)],
+                ["recall", f(t.recall), f(s.recall), delta(t.recall, s.recall)],
+                ["F1", f(t.f1), f(s.f1), delta(t.f1, s.f1)],
+            ]
+        }
+        rows += [
+            ["Spearman (student vs teacher)", "", f(fidelity.spearman), ""],
+            ["top-k overlap (k = \(fidelity.k))", "", f(fidelity.topKOverlap), ""],
+            ["decision agreement", "", f(fidelity.decisionAgreement), ""],
+            ["parameters", Format.integer(teacherParameters), Format.integer(studentParameters),
+             String(format: "%.0f× fewer", Double(teacherParameters) / Double(max(studentParameters, 1)))],
+            ["fit seconds", Format.fixed(teacherFitSeconds, 2), Format.fixed(distillSeconds, 2), ""],
+        ]
+        var lines = [
+            "Teacher: \(teacher)",
+            "Student: \(student)",
+            "Rows:    \(Format.integer(trainRows)) train, \(Format.integer(testRows)) test",
+        ]
+        if let model { lines.append("Model:   \(model)") }
+        lines.append("")
+        lines += Format.table(header: ["", "teacher", "student", "difference"], rows: rows, rightAligned: [1, 2, 3])
+        return lines.joined(separator: "\n")
+    }
+}
