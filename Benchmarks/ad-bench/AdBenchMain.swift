@@ -10,6 +10,7 @@ enum AdBenchMain {
         case "gemm": GEMMBench.run(Array(arguments.dropFirst()))
         case "autoencoder": try AutoencoderBench.run(Array(arguments.dropFirst()))
         case "detectors": try DetectorBench.run(Array(arguments.dropFirst()))
+        case "distill": try DistillBench.run(Array(arguments.dropFirst()))
         default:
             FileHandle.standardError.write(Data("usage: ad-bench csv FILE [REPEATS] | ad-bench gemm [MxKxN ...] | ad-bench autoencoder ROWS DIMS EPOCHS | ad-bench detectors --splits DIR --detector iforest|ecod|knn [--json]\n".utf8))
             exit(2)
