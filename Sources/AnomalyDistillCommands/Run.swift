@@ -15,6 +15,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The student model file to write (.safetensors).")
     var out: String
 
+    @Option(help: "Also write a self-contained HTML report (curves, histograms, scatter, cost) to this file.")
+    var report: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -37,6 +40,7 @@ struct Run: AsyncParsableCommand {
         try StudentFile.write(result, to: out)
         progress.stage("Saved \(out)")
         let output = try DistillationOutput(result, teacher: configured.description, student: distiller.description, model: out)
+        try output.writeReport(to: report, title: "AnomalyDistill: teacher vs student")
         return json ? try JSONOutput.string(output) : output.text()
     }
 }
@@ -54,6 +58,9 @@ struct Distill: AsyncParsableCommand {
 
     @Option(help: "The student model file to write (.safetensors).")
     var out: String
+
+    @Option(help: "Also write a self-contained HTML report (curves, histograms, scatter, cost) to this file.")
+    var report: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -74,6 +81,7 @@ struct Distill: AsyncParsableCommand {
         }
         try StudentFile.write(result, to: out)
         let output = try DistillationOutput(result, teacher: teacherFile, student: distiller.description, model: out)
+        try output.writeReport(to: report, title: "AnomalyDistill: teacher vs student")
         return json ? try JSONOutput.string(output) : output.text()
     }
 }
@@ -88,6 +96,9 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "Where to write the student model (default: a temporary file).")
     var out: String?
+
+    @Option(help: "Also write a self-contained HTML report to this file.")
+    var report: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -115,6 +126,7 @@ struct Demo: AsyncParsableCommand {
         let model = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("anomaly-distill-demo.safetensors").path
         try StudentFile.write(result, to: model)
         let output = try DistillationOutput(result, teacher: teacher.description, student: distiller.description, model: model)
+        try output.writeReport(to: report, title: "AnomalyDistill demo: breast cancer (embedded)")
         return json ? try JSONOutput.string(output) : output.text()
     }
 }

@@ -1,5 +1,6 @@
 import AnomalyDistill
 import ArgumentParser
+import Foundation
 
 /// How the student is built and trained (`run`, `distill`, `demo`).
 struct StudentArguments: ParsableArguments {
@@ -69,9 +70,11 @@ struct DistillationOutput: Codable {
     var fidelity: Fidelity
     var teacherTest: MetricReport?
     var studentTest: MetricReport?
+    /// Quality, fidelity and cost side by side on the test rows (absent without test rows).
+    var comparison: TeacherStudentComparison?
 
     enum CodingKeys: String, CodingKey {
-        case teacher, student, model, fidelity
+        case teacher, student, model, fidelity, comparison
         case trainRows = "train_rows"
         case testRows = "test_rows"
         case teacherFitSeconds = "teacher_fit_seconds"
@@ -95,6 +98,24 @@ struct DistillationOutput: Codable {
         fidelity = result.fidelity
         teacherTest = result.teacherTest
         studentTest = result.studentTest
+        if result.testInputs.rows > 0 {
+            comparison = try TeacherStudentComparison(
+                teacher: result.teacher, student: result.student, x: result.testInputs, labels: result.testLabels,
+                teacherName: teacher, studentName: student)
+        }
+    }
+
+    /// Writes the self-contained HTML report, when there were test rows to compare on.
+    func writeReport(to path: String?, title: String) throws {
+        guard let path else { return }
+        guard let comparison else {
+            throw DataError.invalidArgument(name: "report", reason: "a report needs test rows (--test or --test-fraction > 0)")
+        }
+        do {
+            try comparison.html(title: title).write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw DataError.unreadable(file: path, reason: "cannot write the report: \(error.localizedDescription)")
+        }
     }
 
     /// Scalars in a model's tensors (training scores excluded).
@@ -124,14 +145,16 @@ struct DistillationOutput: Codable {
              String(format: "%.0f× fewer", Double(teacherParameters) / Double(max(studentParameters, 1)))],
             ["fit seconds", Format.fixed(teacherFitSeconds, 2), Format.fixed(distillSeconds, 2), ""],
         ]
-        var lines = [
-            "Teacher: \(teacher)",
-            "Student: \(student)",
-            "Rows:    \(Format.integer(trainRows)) train, \(Format.integer(testRows)) test",
-        ]
+        var lines = comparison == nil ? ["Teacher: \(teacher)", "Student: \(student)"] : []
+        lines.append("Rows:    \(Format.integer(trainRows)) train, \(Format.integer(testRows)) test")
         if let model { lines.append("Model:   \(model)") }
         lines.append("")
-        lines += Format.table(header: ["", "teacher", "student", "difference"], rows: rows, rightAligned: [1, 2, 3])
+        if let comparison {
+            lines.append(comparison.text())
+            lines.append("Fit seconds: teacher \(Format.fixed(teacherFitSeconds, 2)), student \(Format.fixed(distillSeconds, 2))")
+        } else {
+            lines += Format.table(header: ["", "teacher", "student", "difference"], rows: rows, rightAligned: [1, 2, 3])
+        }
         return lines.joined(separator: "\n")
     }
 }
