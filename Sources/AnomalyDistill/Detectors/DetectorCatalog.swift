@@ -99,6 +99,25 @@ public enum DetectorCatalog {
             if let subsample = options.subsample { detector.maxSamples = subsample }
             return detector
         },
+        Entry(names: ["discrepancy", "student-teacher", "uninformed-students"],
+              summary: "student–teacher discrepancy: students regress an autoencoder's bottleneck, score = error + variance (Bergmann et al. 2020)") { options in
+            var detector = Discrepancy(contamination: options.contamination)
+            if let hidden = options.hidden { detector.studentHidden = hidden }
+            if let epochs = options.epochs {
+                detector.epochs = epochs
+                detector.teacher.epochs = epochs
+            }
+            if let batchSize = options.batchSize {
+                detector.batchSize = batchSize
+                detector.teacher.batchSize = batchSize
+            }
+            if let learningRate = options.learningRate {
+                detector.learningRate = learningRate
+                detector.teacher.learningRate = learningRate
+            }
+            if let dropout = options.dropout { detector.teacher.dropout = dropout }
+            return detector
+        },
         Entry(names: ["ensemble"], summary: "an ensemble of detectors, scores standardised then combined (the default teacher)") { options in
             let names = options.members ?? defaultEnsembleMembers
             var memberOptions = options

@@ -9,7 +9,7 @@ public enum DetectorFile {
     public static let builtIn: [any FittedDetector.Type] = [
         FittedIsolationForest.self, FittedECOD.self, FittedKNearestNeighbors.self, FittedEnsemble.self,
         FittedAutoencoder.self, FittedDeepSVDD.self, FittedSupervisedNetwork.self, FittedMOGAAL.self,
-        FittedStudentMLP.self, FittedStudentLinear.self,
+        FittedStudentMLP.self, FittedStudentLinear.self, FittedDiscrepancy.self,
     ]
 
     /// ``builtIn`` by kind.
