@@ -164,6 +164,10 @@ import Testing
         let output = try JSONDecoder().decode(DistillationOutput.self, from: Data(try run.render().utf8))
         #expect(try #require(output.studentTest).rocAUC > 0.85)
         #expect(output.fidelity.spearman > 0.5)
+        // A student is not a teacher.
+        let fromStudent = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["distill", "--teacher", studentModel, "--data", data, "--out", teacherModel]) as? Distill)
+        #expect(throws: ModelError.self) { try fromStudent.render() }
         _ = try #require(try AnomalyDistillCommand.parseAsRoot(
             ["fit", "--detector", "ecod", "--data", data, "--out", teacherModel]) as? Fit).render()
         let distill = try #require(try AnomalyDistillCommand.parseAsRoot(
