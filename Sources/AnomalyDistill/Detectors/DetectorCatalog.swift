@@ -24,6 +24,32 @@ public struct DetectorOptions: Sendable, Equatable {
     }
 }
 
+/// The training settings the neural detectors share, so options apply to each the same way.
+public protocol NeuralTrainingSettings {
+    var hidden: [Int] { get set }
+    var epochs: Int { get set }
+    var batchSize: Int { get set }
+    var learningRate: Double { get set }
+    var dropout: Double { get set }
+}
+
+extension Autoencoder: NeuralTrainingSettings {}
+extension DeepSVDD: NeuralTrainingSettings {}
+extension SupervisedNetwork: NeuralTrainingSettings {}
+
+extension DetectorOptions {
+    /// `detector` with every training setting these options give.
+    public func applyTraining<D: NeuralTrainingSettings>(to detector: D) -> D {
+        var detector = detector
+        if let hidden { detector.hidden = hidden }
+        if let epochs { detector.epochs = epochs }
+        if let batchSize { detector.batchSize = batchSize }
+        if let learningRate { detector.learningRate = learningRate }
+        if let dropout { detector.dropout = dropout }
+        return detector
+    }
+}
+
 /// Detectors by name, for the command line and the pipelines.
 public enum DetectorCatalog {
     /// A detector's names: the canonical one first, then accepted aliases.
@@ -58,31 +84,13 @@ public enum DetectorCatalog {
             return KNearestNeighbors(k: options.neighbors ?? 5, method: method, contamination: options.contamination)
         },
         Entry(names: ["autoencoder", "ae", "auto-encoder"], summary: "deep autoencoder, reconstruction distance (Hinton & Salakhutdinov 2006)") { options in
-            var detector = Autoencoder(contamination: options.contamination)
-            if let hidden = options.hidden { detector.hidden = hidden }
-            if let epochs = options.epochs { detector.epochs = epochs }
-            if let batchSize = options.batchSize { detector.batchSize = batchSize }
-            if let learningRate = options.learningRate { detector.learningRate = learningRate }
-            if let dropout = options.dropout { detector.dropout = dropout }
-            return detector
+            options.applyTraining(to: Autoencoder(contamination: options.contamination))
         },
         Entry(names: ["deep-svdd", "deepsvdd", "svdd"], summary: "Deep SVDD, one-class squared distance to a centre (Ruff et al. 2018)") { options in
-            var detector = DeepSVDD(contamination: options.contamination)
-            if let hidden = options.hidden { detector.hidden = hidden }
-            if let epochs = options.epochs { detector.epochs = epochs }
-            if let batchSize = options.batchSize { detector.batchSize = batchSize }
-            if let learningRate = options.learningRate { detector.learningRate = learningRate }
-            if let dropout = options.dropout { detector.dropout = dropout }
-            return detector
+            options.applyTraining(to: DeepSVDD(contamination: options.contamination))
         },
         Entry(names: ["supervised-network", "supervised", "mlp"], summary: "supervised MLP classifier on labels, score = logit (needs a label column)") { options in
-            var detector = SupervisedNetwork(contamination: options.contamination)
-            if let hidden = options.hidden { detector.hidden = hidden }
-            if let epochs = options.epochs { detector.epochs = epochs }
-            if let batchSize = options.batchSize { detector.batchSize = batchSize }
-            if let learningRate = options.learningRate { detector.learningRate = learningRate }
-            if let dropout = options.dropout { detector.dropout = dropout }
-            return detector
+            options.applyTraining(to: SupervisedNetwork(contamination: options.contamination))
         },
         Entry(names: ["mo-gaal", "mogaal", "gaal"],
               summary: "MO-GAAL (Liu et al. 2019): a GAN with k sub-generators, score 1 − D(x); --epochs sets the generator epochs, the discriminator trains 3×") { options in
