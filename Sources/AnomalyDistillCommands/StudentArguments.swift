@@ -13,8 +13,8 @@ struct StudentArguments: ParsableArguments {
     @Option(help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
     var alpha = 0.5
 
-    @Option(help: "Synthetic probes labelled by the teacher: all, none, or a list of jitter,mixup,uniform.")
-    var augment = "all"
+    @Option(help: "Synthetic probes labelled by the teacher: uniform (default), all, none, or a list of jitter,mixup,uniform.")
+    var augment = "uniform"
 
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style).")
     var objective = "soft"

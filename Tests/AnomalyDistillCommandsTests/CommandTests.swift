@@ -172,9 +172,10 @@ import Testing
             ["fit", "--detector", "ecod", "--data", data, "--out", teacherModel]) as? Fit).render()
         let distill = try #require(try AnomalyDistillCommand.parseAsRoot(
             ["distill", "--teacher", teacherModel, "--data", data, "--out", studentModel, "--json",
-             "--student", "linear", "--student-epochs", "40"]) as? Distill)
+             "--student", "mlp:8", "--student-epochs", "40"]) as? Distill)
         let distilled = try JSONDecoder().decode(DistillationOutput.self, from: Data(try distill.render().utf8))
-        #expect(distilled.studentParameters == 7) // 3 numeric + 2 categories + the unseen slot, plus the bias
+        // 6 inputs (3 numeric, 2 categories and the unseen slot) → 8 → 1: 48 + 8 + 8 + 1.
+        #expect(distilled.studentParameters == 65)
         let evaluate = try #require(try AnomalyDistillCommand.parseAsRoot(
             ["evaluate", "--model", studentModel, "--data", data, "--json"]) as? Evaluate)
         #expect(try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try evaluate.render().utf8)).report.rocAUC > 0.85)

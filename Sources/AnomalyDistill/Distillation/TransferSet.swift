@@ -59,7 +59,11 @@ public struct TransferSet: Sendable {
 
     /// The probes' settings.
     public struct Options: Sendable, Hashable, Codable {
-        /// Which probes to add.
+        /// Which probes to add. The default, uniform samples in the widened box, measured best with the
+        /// default teacher ensemble on the 19 shared sets (top-k overlap 0.916 against 0.896 for all
+        /// three kinds and 0.916 for none, worst-set ROC-AUC loss 0.009 against 0.021) and ties all three
+        /// kinds on average over ensemble, isolation-forest and autoencoder teachers (0.913 vs 0.912);
+        /// `Scripts/distill-bench.py --ablation`.
         public var augmentation: Augmentation
         /// Probes per training row (0.5: half as many probes as rows), ≥ 0.
         public var ratio: Double
@@ -70,7 +74,7 @@ public struct TransferSet: Sendable {
         /// How far the uniform box extends beyond the rows, relative to each feature's range.
         public var margin: Double
 
-        public init(augmentation: Augmentation = .all, ratio: Double = 1, maximumProbes: Int = 50_000,
+        public init(augmentation: Augmentation = .uniform, ratio: Double = 1, maximumProbes: Int = 50_000,
                     noise: Double = 0.1, margin: Double = 0.1) {
             self.augmentation = augmentation
             self.ratio = ratio
