@@ -5,7 +5,7 @@ import Foundation
 /// `anomaly-distill inspect FILE`: rows, column types, missing values, label balance.
 struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the schema and statistics of a data file (CSV or .csv.gz), streamed in bounded memory.")
+        abstract: "Show the schema and statistics of a data file (CSV or .csv.gz, streamed in bounded memory), or what a model file (.safetensors) holds.")
 
     @Argument(help: "The data file (CSV, optionally gzip-compressed; '-' for standard input). Default: the embedded breast cancer data.")
     var file: String?
@@ -21,9 +21,50 @@ struct Inspect: AsyncParsableCommand {
 
     /// The command's output (tests call this in-process).
     func render() throws -> String {
+        if let file, file.hasSuffix(".safetensors") { return try renderModel(file) }
         var profile = try DataProfile.profile(file ?? EmbeddedData.breastCancerPath(), options: data.readOptions)
         if file == nil { profile.file = "\(EmbeddedData.name) (embedded)" }
         return json ? try JSONOutput.string(profile) : InspectFormatter.text(profile)
+    }
+}
+
+extension Inspect {
+    /// A model file: its kind, threshold, schema and tensors.
+    func renderModel(_ path: String) throws -> String {
+        let model = try ModelFile.read(from: URL(fileURLWithPath: path))
+        let parameters = model.tensors.values.filter { $0.name != "training_scores" }.reduce(0) { $0 + $1.elementCount }
+        let schema = try? model.metadata.schema?.decode(Schema.self)
+        if json {
+            struct Output: Codable {
+                var file: String
+                var metadata: ModelMetadata
+                var parameters: Int
+                var tensors: [String: [Int]]
+            }
+            return try JSONOutput.string(Output(file: path, metadata: model.metadata, parameters: parameters,
+                                                tensors: model.tensors.mapValues(\.shape)))
+        }
+        var lines = [
+            "Model:      \(path)",
+            "Kind:       \(model.metadata.kind) (format version \(model.metadata.formatVersion), by \(model.metadata.createdBy))",
+            "Threshold:  \(model.metadata.threshold.map { Format.number($0) } ?? "none")",
+            "Parameters: \(Format.integer(parameters)) in \(model.tensors.keys.filter { $0 != "training_scores" }.count) tensors "
+                + "(plus the training scores)",
+        ]
+        if let schema {
+            let features = schema.features
+            lines.append("Features:   \(features.count) (\(features.filter { $0.kind == .numeric }.count) numeric, "
+                         + "\(features.filter { $0.kind == .categorical }.count) categorical)"
+                         + (schema.labelColumn.map { "; label column \($0)" } ?? ""))
+            lines.append("Columns:    " + schema.columns.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
+        } else {
+            lines.append("Features:   no schema stored (the model scores preprocessed rows only)")
+        }
+        lines.append("")
+        lines += Format.table(header: ["tensor", "shape"], rows: model.tensors.keys.sorted().map { name in
+            [name, model.tensors[name]!.shape.map(String.init).joined(separator: " × ")]
+        })
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -151,6 +151,11 @@ import Testing
         let (student, preprocessor) = try DetectorFile.load(from: URL(fileURLWithPath: model))
         #expect(student is any FittedStudent)
         #expect(preprocessor != nil)
+        let inspect = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect)
+        let text = try inspect.render()
+        #expect(text.contains("Kind:       student_mlp"))
+        #expect(text.contains("Parameters: \(Format.integer(output.studentParameters)) in 6 tensors"))
+        #expect(text.contains("Features:   30 (30 numeric, 0 categorical)"))
     }
 
     @Test("run then distill from a saved teacher; both save students that score raw rows")
