@@ -32,9 +32,6 @@ enum DetectorBench {
         var combination: String? = nil
     }
 
-    static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, _ random: inout RandomSource) throws -> any FittedDetector {
-        try detector.fit(x, labels: nil, using: &random)
-    }
 
     static func usage() -> Never {
         FileHandle.standardError.write(Data(
@@ -128,8 +125,8 @@ enum DetectorBench {
                     detectorOptions.hidden = options.hidden
                     detectorOptions.epochs = options.epochs
                     detectorOptions.combination = options.combination
-                    fitted = try Self.fitOpened(try DetectorCatalog.make(options.detector, options: detectorOptions),
-                                                xTrain, &random)
+                    fitted = try DetectorCatalog.make(options.detector, options: detectorOptions)
+                        .fit(xTrain, labels: nil, using: &random)
                 })
                 guard let model = fitted else { continue }
                 scoreSeconds = min(scoreSeconds, try seconds { scores = try model.scores(xTest) })

@@ -53,7 +53,7 @@ enum DistillBench {
             let teacherDetector = try DetectorCatalog.make(teacherName, options: options)
             var teacher: (any FittedDetector)?
             let teacherFit = try DetectorBench.seconds {
-                teacher = try DetectorBench.fitOpened(teacherDetector, x, &random)
+                teacher = try teacherDetector.fit(x, labels: nil, using: &random)
             }
             guard let teacher else { continue }
             var student: (any FittedStudent)?

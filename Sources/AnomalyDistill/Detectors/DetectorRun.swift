@@ -45,7 +45,7 @@ public enum DetectorRun {
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?
         let fitDuration = try clock.measure {
-            fitted = try fitOpened(detector, x, labels: useLabels ? train.labels : nil, random: &random)
+            fitted = try detector.fit(x, labels: useLabels ? train.labels : nil, using: &random)
         }
         guard let fitted else { throw TrainingError.noTrainingRows }
         var testScores: [Float] = []
@@ -86,10 +86,6 @@ public enum DetectorRun {
             return (table.rows(split.train), table.rows(split.test))
     }
 
-    private static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, labels: [Int]?,
-                                               random: inout RandomSource) throws -> any FittedDetector {
-        try detector.fit(x, labels: labels, using: &random)
-    }
 
     static func seconds(_ duration: Duration) -> Double {
         let (whole, attoseconds) = duration.components

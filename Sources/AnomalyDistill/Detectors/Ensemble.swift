@@ -71,7 +71,7 @@ public struct Ensemble: Detector {
         generators.withUnsafeMutableBufferPointer { generators in
             nonisolated(unsafe) let generators = generators
             DispatchQueue.concurrentPerform(iterations: members.count) { index in
-                results.set(index, Result { try Self.fitMember(members[index], x, labels, &generators[index]) })
+                results.set(index, Result { try members[index].fit(x, labels: labels, using: &generators[index]) })
             }
         }
         let fitted = try results.values()
@@ -85,10 +85,6 @@ public struct Ensemble: Detector {
                               groups: groups, state: state, trainingScores: trainingScores)
     }
 
-    private static func fitMember<D: Detector>(_ detector: D, _ x: Matrix, _ labels: [Int]?,
-                                               _ random: inout RandomSource) throws -> any FittedDetector {
-        try detector.fit(x, labels: labels, using: &random)
-    }
 }
 
 /// Puts one member's scores on the ensemble's scale.

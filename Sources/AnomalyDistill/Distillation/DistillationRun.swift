@@ -39,7 +39,7 @@ public enum DistillationRun {
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?
         let fitTime = try clock.measure {
-            fitted = try fitOpened(teacher, x, labels: train.labels, random: &random)
+            fitted = try teacher.fit(x, labels: train.labels, using: &random)
         }
         guard let fitted else { throw TrainingError.noTrainingRows }
         return try finish(teacher: fitted, teacherFitSeconds: DetectorRun.seconds(fitTime), distiller: distiller,
@@ -96,8 +96,4 @@ public enum DistillationRun {
             teacherFitSeconds: teacherFitSeconds, distillSeconds: DetectorRun.seconds(distillTime))
     }
 
-    private static func fitOpened<D: Detector>(_ detector: D, _ x: Matrix, labels: [Int]?,
-                                               random: inout RandomSource) throws -> any FittedDetector {
-        try detector.fit(x, labels: labels, using: &random)
-    }
 }
