@@ -77,13 +77,8 @@ struct Fit: AsyncParsableCommand {
             "seed": .number(Double(source.seed)),
             "train_rows": .number(Double(result.trainRows)),
         ]
-        try Self.write(result.detector, preprocessor: result.preprocessor, training: training,
-                       to: URL(fileURLWithPath: out))
-    }
-
-    private static func write<D: FittedDetector>(_ detector: D, preprocessor: Preprocessor, training: JSONValue,
-                                                 to url: URL) throws {
-        try DetectorFile.write(detector, preprocessor: preprocessor, training: training, to: url)
+        try DetectorFile.write(result.detector, preprocessor: result.preprocessor, training: training,
+                               to: URL(fileURLWithPath: out))
     }
 }
 

@@ -37,11 +37,10 @@ struct Run: AsyncParsableCommand {
             try DistillationRun.run(teacher: configured, distiller: distiller, source: source.source,
                                     options: data.readOptions, seed: source.seed, useLabels: studentOptions.useLabels)
         }
-        try StudentFile.write(result, to: out)
+        let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
+                                          model: out, report: report, title: "AnomalyDistill: teacher vs student", json: json)
         progress.stage("Saved \(out)")
-        let output = try DistillationOutput(result, teacher: configured.description, student: distiller.description, model: out)
-        try output.writeReport(to: report, title: "AnomalyDistill: teacher vs student")
-        return json ? try JSONOutput.string(output) : output.text()
+        return text
     }
 }
 
@@ -79,10 +78,8 @@ struct Distill: AsyncParsableCommand {
             try DistillationRun.distill(teacherFile: URL(fileURLWithPath: teacherFile), distiller: distiller,
                                         source: source.source, seed: source.seed, useLabels: studentOptions.useLabels)
         }
-        try StudentFile.write(result, to: out)
-        let output = try DistillationOutput(result, teacher: teacherFile, student: distiller.description, model: out)
-        try output.writeReport(to: report, title: "AnomalyDistill: teacher vs student")
-        return json ? try JSONOutput.string(output) : output.text()
+        return try StudentFile.finish(result, teacher: teacherFile, student: distiller.description, model: out,
+                                      report: report, title: "AnomalyDistill: teacher vs student", json: json)
     }
 }
 
@@ -124,19 +121,20 @@ struct Demo: AsyncParsableCommand {
                                     seed: seed)
         }
         let model = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("anomaly-distill-demo.safetensors").path
-        try StudentFile.write(result, to: model)
-        let output = try DistillationOutput(result, teacher: teacher.description, student: distiller.description, model: model)
-        try output.writeReport(to: report, title: "AnomalyDistill demo: breast cancer (embedded)")
-        return json ? try JSONOutput.string(output) : output.text()
+        return try StudentFile.finish(result, teacher: teacher.description, student: distiller.description, model: model,
+                                      report: report, title: "AnomalyDistill demo: breast cancer (embedded)", json: json)
     }
 }
 
+/// What the distillation commands do once the student exists: save it, compare, report, print.
 enum StudentFile {
-    static func write(_ result: DistillationRunResult, to path: String) throws {
-        try write(result.student, preprocessor: result.preprocessor, to: URL(fileURLWithPath: path))
-    }
-
-    private static func write<S: FittedDetector>(_ student: S, preprocessor: Preprocessor, to url: URL) throws {
-        try DetectorFile.write(student, preprocessor: preprocessor, to: url)
+    /// Saves the student with its preprocessing to `model`, writes the HTML report when asked, and
+    /// returns the comparison as a table or JSON.
+    static func finish(_ result: DistillationRunResult, teacher: String, student: String, model: String,
+                       report: String?, title: String, json: Bool) throws -> String {
+        try DetectorFile.write(result.student, preprocessor: result.preprocessor, to: URL(fileURLWithPath: model))
+        let output = try DistillationOutput(result, teacher: teacher, student: student, model: model)
+        try output.writeReport(to: report, title: title)
+        return json ? try JSONOutput.string(output) : output.text()
     }
 }
