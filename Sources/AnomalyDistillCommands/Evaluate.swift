@@ -75,15 +75,12 @@ struct Evaluate: AsyncParsableCommand {
         let values: [Double], labels: [Int], file: String
         var chosen = strategy
         if let model, let data {
-            let (detector, preprocessor) = try DetectorFile.load(from: URL(fileURLWithPath: model))
-            guard let preprocessor else {
-                throw DataError.schemaMismatch(file: model, reason: "the model file has no preprocessing, so raw rows cannot be scored")
-            }
-            let table = try Table.read(data, options: ReadOptions(schema: preprocessor.schema))
-            values = try detector.scores(try preprocessor.transform(table)).map(Double.init)
+            let scoring = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
+            let table = try Table.read(data, options: ReadOptions(schema: scoring.schema))
+            values = try scoring.score(table).scores.map(Double.init)
             labels = try table.requireLabels()
             file = data
-            if chosen == nil { chosen = .fixed(detector.state.threshold) }
+            if chosen == nil { chosen = .fixed(scoring.threshold) }
         } else {
             let path = scores ?? ""
             let table = try Table.read(path, options: ReadOptions(labelColumn: labelColumn))

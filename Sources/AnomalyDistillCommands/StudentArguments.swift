@@ -98,11 +98,7 @@ struct DistillationOutput: Codable {
         fidelity = result.fidelity
         teacherTest = result.teacherTest
         studentTest = result.studentTest
-        if result.testInputs.rows > 0 {
-            comparison = try TeacherStudentComparison(
-                teacher: result.teacher, student: result.student, x: result.testInputs, labels: result.testLabels,
-                teacherName: teacher, studentName: student)
-        }
+        comparison = try result.comparison(teacherName: teacher, studentName: student)
     }
 
     /// Writes the self-contained HTML report, when there were test rows to compare on.
@@ -151,6 +147,7 @@ struct DistillationOutput: Codable {
         lines.append("")
         if let comparison {
             lines.append(comparison.text())
+            if !ScoringBenchmark.isOptimizedBuild { lines.append(BuildNote.text) }
             lines.append("Fit seconds: teacher \(Format.fixed(teacherFitSeconds, 2)), student \(Format.fixed(distillSeconds, 2))")
         } else {
             lines += Format.table(header: ["", "teacher", "student", "difference"], rows: rows, rightAligned: [1, 2, 3])

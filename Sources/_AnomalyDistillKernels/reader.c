@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define AD_INPUT_CAPACITY (1 << 18)
@@ -23,6 +24,15 @@ struct ad_reader {
     const unsigned char *mapped;  // a plain regular file, memory-mapped whole
     long mapped_length;
 };
+
+// One read(2) of at most `capacity` bytes, retried when interrupted: what has arrived, 0 at the end, -1 on error.
+static long ad_read_some(ad_reader *r, unsigned char *buffer, long capacity) {
+    for (;;) {
+        ssize_t n = read(fileno(r->file), buffer, (size_t)capacity);
+        if (n >= 0) return (long)n;
+        if (errno != EINTR) return -1;
+    }
+}
 
 static void set_error(char *error, long capacity, const char *message) {
     if (error && capacity > 0) {
@@ -66,8 +76,15 @@ ad_reader *ad_reader_open(const char *path, char *error, long error_capacity) {
     }
     r->input = malloc(AD_INPUT_CAPACITY);
     if (!r->input) { set_error(error, error_capacity, "out of memory"); ad_reader_close(r); return NULL; }
-    r->input_length = (long)fread(r->input, 1, AD_INPUT_CAPACITY, r->file);
-    if (ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); ad_reader_close(r); return NULL; }
+    // Sniff the first bytes with read(2), not fread: a pipe hands over what has arrived (a live stream must
+    // not wait for a full buffer), and the stdio buffer is never used, so nothing is read twice.
+    r->input_length = 0;
+    while (r->input_length < 2) {
+        long n = ad_read_some(r, r->input + r->input_length, AD_INPUT_CAPACITY - r->input_length);
+        if (n < 0) { set_error(error, error_capacity, strerror(errno)); ad_reader_close(r); return NULL; }
+        if (n == 0) break;
+        r->input_length += n;
+    }
     r->gzip = r->input_length >= 2 && r->input[0] == 0x1f && r->input[1] == 0x8b;
     if (r->gzip) {
         memset(&r->z, 0, sizeof r->z);
@@ -99,10 +116,11 @@ static long read_plain(ad_reader *r, unsigned char *buffer, long capacity, char 
         r->input_length -= n;
         written = n;
     }
-    if (written < capacity) {
-        size_t n = fread(buffer + written, 1, (size_t)(capacity - written), r->file);
-        if (n == 0 && ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); return -1; }
-        written += (long)n;
+    if (written == 0) {
+        // One read: a pipe returns what has arrived, so a live stream is parsed as its lines come in.
+        long n = ad_read_some(r, buffer, capacity);
+        if (n < 0) { set_error(error, error_capacity, strerror(errno)); return -1; }
+        written = n;
     }
     return written;
 }
@@ -111,10 +129,12 @@ static long read_gzip(ad_reader *r, unsigned char *buffer, long capacity, char *
     r->z.next_out = buffer;
     r->z.avail_out = (uInt)capacity;
     while (r->z.avail_out > 0 && !r->finished) {
+        // Hand over what is decoded before waiting on a live stream for more.
+        if (r->z.avail_in == 0 && r->z.avail_out < (uInt)capacity) break;
         if (r->z.avail_in == 0) {
-            size_t n = fread(r->input, 1, AD_INPUT_CAPACITY, r->file);
+            long n = ad_read_some(r, r->input, AD_INPUT_CAPACITY);
+            if (n < 0) { set_error(error, error_capacity, strerror(errno)); return -1; }
             if (n == 0) {
-                if (ferror(r->file)) { set_error(error, error_capacity, strerror(errno)); return -1; }
                 if (r->stream_open) {
                     set_error(error, error_capacity, "the stream ends before its end marker (truncated file)");
                     return -1;

@@ -25,8 +25,9 @@ import Testing
         )
     }()
 
-    /// Quick speed measurements, so the tests stay fast.
-    static let quick = ModelCost.Options(repeats: 2, minimumSeconds: 0, latencyCalls: 9)
+    /// Speeds as a measurement would give them (the measurement itself is `ScoringBenchmark`'s, tested there).
+    static let teacherSpeed = ModelCost.Speed(rowsPerSecond: 150_000, singleRowLatency: 2e-5, measuredRows: 316)
+    static let studentSpeed = ModelCost.Speed(rowsPerSecond: 9_000_000, singleRowLatency: 1e-7, measuredRows: 316)
 
     /// An isolation-forest teacher and a briefly distilled MLP student.
     static let models: (teacher: FittedIsolationForest, student: any FittedStudent) = {
@@ -42,7 +43,7 @@ import Testing
     static func compare(labels: [Int]? = problem.labels) throws -> TeacherStudentComparison {
         try TeacherStudentComparison(
             teacher: models.teacher, student: models.student, x: problem.x, labels: labels,
-            costOptions: quick)
+            teacherSpeed: teacherSpeed, studentSpeed: studentSpeed)
     }
 
     @Test("quality metrics equal the metrics of the scores")
@@ -73,6 +74,7 @@ import Testing
         let comparison = try Self.compare()
         let teacher = comparison.teacher.cost, student = comparison.student.cost
         #expect(comparison.speedUp == student.rowsPerSecond / teacher.rowsPerSecond)
+        #expect(comparison.speedUp == 60)
         #expect(comparison.parameterRatio == Double(teacher.parameters) / Double(student.parameters))
         #expect(teacher.kind == FittedIsolationForest.kind && student.kind == FittedStudentMLP.kind)
         for cost in [teacher, student] {
@@ -93,10 +95,11 @@ import Testing
         let dense = network.layers.compactMap { $0 as? Dense }
         #expect(!dense.isEmpty)
         let expected = dense.reduce(0.0) { $0 + 2 * Double($1.inputs * $1.outputs) }
-        #expect(ModelCost.estimatedFLOPsPerRow(Self.models.student) == expected)
+        #expect(Self.models.student.flopsPerRow == expected)
+        #expect((try ModelCost(describing: Self.models.student, speed: Self.studentSpeed)).flopsPerRow == expected)
         let forest = Self.models.teacher
         #expect(
-            ModelCost.estimatedFLOPsPerRow(forest)
+            forest.flopsPerRow
                 == Double(forest.trees) * (IsolationForestStorage.averagePathLength(forest.subsample) + 1))
     }
 
@@ -118,7 +121,8 @@ import Testing
         #expect(throws: DataError.self) {
             try TeacherStudentComparison(
                 teacher: Self.models.teacher, student: Self.models.student,
-                x: Matrix(rows: 0, columns: 4), labels: nil)
+                x: Matrix(rows: 0, columns: 4), labels: nil, teacherSpeed: Self.teacherSpeed,
+                studentSpeed: Self.studentSpeed)
         }
     }
 

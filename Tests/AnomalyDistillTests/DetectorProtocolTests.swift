@@ -63,7 +63,7 @@ import Testing
 
     @Test("every fitted detector type is registered for loading under its own kind")
     func registry() {
-        #expect(DetectorFile.registry.count == DetectorFile.builtIn.count)
-        for type in DetectorFile.builtIn { #expect(DetectorFile.registry[type.kind] != nil) }
+        #expect(ModelRegistry.registry.count == ModelRegistry.builtIn.count)
+        for type in ModelRegistry.builtIn { #expect(ModelRegistry.registry[type.kind] != nil) }
     }
 }

@@ -172,7 +172,7 @@ import Testing
 }
 
 @Suite struct DiscrepancyRegistrationTests {
-    /// Runs once `FittedDiscrepancy` is in `DetectorFile.builtIn` and `discrepancy` in the catalog.
+    /// Runs once `FittedDiscrepancy` is in `ModelRegistry.builtIn` and `discrepancy` in the catalog.
     @Test(
         "built by name from the catalog and loaded by kind from a model file",
         .enabled(if: DetectorFile.registry["discrepancy"] != nil && DetectorCatalog.names.contains("discrepancy")))
@@ -188,7 +188,7 @@ import Testing
         let url = URL(fileURLWithPath: TestFiles.uniquePath(suffix: ".safetensors"))
         defer { TestFiles.remove(url.path) }
         try DetectorFile.write(fitted, to: url)
-        let loaded = try DetectorFile.load(from: url).detector
+        let loaded = try ModelRegistry.load(from: url).detector
         #expect(type(of: loaded).kind == "discrepancy")
         #expect(try loaded.scores(data.x) == fitted.scores(data.x))
     }

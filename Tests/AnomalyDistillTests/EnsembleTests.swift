@@ -55,7 +55,7 @@ import Testing
         let loaded = try DetectorFile.decode(FittedEnsemble.self, from: ModelFile.read(from: url))
         #expect(try loaded.scores(x) == first.scores(x))
         #expect(loaded.state == first.state)
-        let (any, _) = try DetectorFile.load(from: url)
+        let (any, _) = try ModelRegistry.load(from: url)
         #expect(try any.scores(x) == first.scores(x))
     }
 

@@ -196,10 +196,15 @@ import Testing
         let teacher = try IsolationForest().fit(xTrain, using: &random)
         let student = try Distiller().distill(teacher: teacher, x: xTrain, using: &random)
         let name = URL(fileURLWithPath: folder).lastPathComponent
+        let teacherModel = try ScoringModel(detector: teacher, preprocessor: preprocessor)
+        let studentModel = try ScoringModel(detector: student, preprocessor: preprocessor)
+        let rows = try teacherModel.rows(test)
         let comparison = try TeacherStudentComparison(
             teacher: teacher, student: student, x: xTest, labels: test.labels,
             teacherName: "\(teacher.trees)-tree isolation forest",
-            studentName: "MLP student \(student.network.architecture)")
+            studentName: "MLP student \(student.network.architecture)",
+            teacherSpeed: try ScoringBenchmark.measure(teacherModel, on: rows).speed,
+            studentSpeed: try ScoringBenchmark.measure(studentModel, on: rows).speed)
         print(comparison.text())
         let html = "\(out)/report.html"
         try comparison.html(title: "Teacher vs student on \(name)").write(

@@ -214,7 +214,12 @@ final class CSVRecordReader {
 
     // MARK: - Reading
 
+    /// Called before reading more input from a stream (not a mapped file), that is, before a read that may
+    /// wait: a live consumer (`score -` on a pipe) emits what it has parsed so far.
+    var willRead: (() throws -> Void)?
+
     private func fill() throws {
+        try willRead?()
         if position > 0 {
             let remaining = length - position
             if remaining > 0 { buffer.update(from: buffer + position, count: remaining) }

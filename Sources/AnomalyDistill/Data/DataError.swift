@@ -28,6 +28,8 @@ public struct FileLocation: Sendable, Hashable, CustomStringConvertible {
 public enum DataError: Error, Sendable, Equatable {
     /// The file could not be opened or read.
     case unreadable(file: String, reason: String)
+    /// An output file could not be created or written.
+    case unwritable(file: String, reason: String)
     /// The file has no header row.
     case emptyFile(file: String)
     /// The file has a header but no data rows.
@@ -56,6 +58,8 @@ public enum DataError: Error, Sendable, Equatable {
     case schemaMismatch(file: String, reason: String)
     /// An argument value is outside its valid range.
     case invalidArgument(name: String, reason: String)
+    /// A field of a row given as JSON (an array or an object) is not what the model expects; `row` is 0-based.
+    case invalidField(row: Int, field: String, reason: String)
 }
 
 extension DataError: CustomStringConvertible {
@@ -63,6 +67,8 @@ extension DataError: CustomStringConvertible {
         switch self {
         case let .unreadable(file, reason):
             return "\(file): cannot read the file: \(reason)"
+        case let .unwritable(file, reason):
+            return "\(file): cannot write the file: \(reason)"
         case let .emptyFile(file):
             return "\(file): expected a header row, found an empty file"
         case let .noRows(file):
@@ -93,6 +99,8 @@ extension DataError: CustomStringConvertible {
             return "\(file): the data does not match the model's schema: \(reason)"
         case let .invalidArgument(name, reason):
             return "invalid \(name): \(reason)"
+        case let .invalidField(row, field, reason):
+            return "row \(row), field \(field.debugDescription): \(reason)"
         }
     }
 }

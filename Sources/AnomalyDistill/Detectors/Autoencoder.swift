@@ -99,7 +99,7 @@ public struct Autoencoder: Detector {
     }
 
     public func validate() throws {
-        try NeuralScoring.validate(
+        try NeuralDetectorSettings.validate(
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
@@ -243,6 +243,11 @@ public struct FittedAutoencoder: FittedDetector {
     var scaling: InputScaling
     public var state: DetectorState
     public var trainingScores: [Float]
+
+    /// Each network's dense arithmetic plus `3 · d` for its reconstruction distance.
+    public var flopsPerRow: Double {
+        networks.reduce(0) { $0 + $1.denseFLOPs + 3 * Double(state.featureCount) }
+    }
 
     init(networks: [Network], scaling: InputScaling, state: DetectorState, trainingScores: [Float]) {
         self.networks = networks

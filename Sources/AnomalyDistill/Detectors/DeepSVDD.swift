@@ -73,7 +73,7 @@ public struct DeepSVDD: Detector {
     }
 
     public func validate() throws {
-        try NeuralScoring.validate(
+        try NeuralDetectorSettings.validate(
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
@@ -216,6 +216,9 @@ public struct FittedDeepSVDD: FittedDetector {
     public var centre: [Float]
     public var state: DetectorState
     public var trainingScores: [Float]
+
+    /// The network's dense arithmetic plus `3 · width` for the squared distance to the centre.
+    public var flopsPerRow: Double { network.denseFLOPs + 3 * Double(centre.count) }
 
     init(network: Network, centre: [Float], state: DetectorState, trainingScores: [Float]) {
         self.network = network

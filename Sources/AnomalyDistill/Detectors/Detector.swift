@@ -48,12 +48,24 @@ public protocol FittedDetector: AnomalyScorer {
     /// The scores of the training rows (PyOD's `decision_scores_`).
     var trainingScores: [Float] { get }
 
+    /// An estimate of the arithmetic needed to score one row (floating-point operations, and comparisons
+    /// for trees), from the model's structure; the cost table of a comparison reports it. Every model
+    /// must say: there is no default.
+    var flopsPerRow: Double { get }
+
     /// The tensors and the architecture document that describe the fitted model.
     func encode() throws -> (tensors: [Tensor], architecture: JSONValue)
 
     /// Rebuilds a fitted model from what ``encode()`` wrote.
     /// - Throws: `ModelError` for a missing or malformed tensor or architecture entry.
     init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws
+}
+
+/// A fitted model whose score is the one output of a network (students, the supervised network): such models
+/// are compiled for the allocation-free single-row path.
+public protocol NetworkScorer: FittedDetector {
+    /// The network mapping a preprocessed row to the score.
+    var scoringNetwork: Network { get }
 }
 
 /// What every fitted detector knows besides its parameters: contamination, threshold, the number

@@ -5,16 +5,18 @@ import Foundation
 /// The file's tensors are the detector's own plus `training_scores`; the metadata's
 /// `architecture` is the detector's document and `calibration` holds the ``DetectorState``.
 public enum DetectorFile {
-    /// The fitted detector types the library can load, by `kind`. Add each new detector here.
-    public static let builtIn: [any FittedDetector.Type] = [
+    /// The fitted detector types of this folder (the teachers an ensemble may hold), by `kind`. Add each
+    /// new detector here. Students live above (`Distillation/`); ``ModelRegistry`` in `Pipeline/` knows every
+    /// kind a model file may hold.
+    public static let detectors: [any FittedDetector.Type] = [
         FittedIsolationForest.self, FittedECOD.self, FittedKNearestNeighbors.self, FittedEnsemble.self,
         FittedAutoencoder.self, FittedDeepSVDD.self, FittedSupervisedNetwork.self, FittedMOGAAL.self,
-        FittedStudentMLP.self, FittedStudentLinear.self, FittedDiscrepancy.self,
+        FittedDiscrepancy.self,
     ]
 
-    /// ``builtIn`` by kind.
+    /// ``detectors`` by kind.
     public static let registry: [String: any FittedDetector.Type] = Dictionary(
-        builtIn.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        detectors.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The model file of a fitted detector, with the preprocessing and schema that produced its input.
     public static func encode(_ detector: some FittedDetector, preprocessor: Preprocessor? = nil,
@@ -43,21 +45,13 @@ public enum DetectorFile {
         guard file.metadata.kind == D.kind else {
             throw ModelError.wrongModelKind(file: file.file, expected: D.kind, found: file.metadata.kind)
         }
-        return try decodeAny(D.self, file) as! D
-    }
-
-    /// Reads any registered fitted detector, with the preprocessor it was saved with.
-    public static func load(from url: URL) throws -> (detector: any FittedDetector, preprocessor: Preprocessor?) {
-        let file = try ModelFile.read(from: url)
-        guard let type = registry[file.metadata.kind] else {
-            throw ModelError.wrongModelKind(file: file.file, expected: registry.keys.sorted().joined(separator: " or "),
-                                            found: file.metadata.kind)
+        guard let detector = try decodeAny(D.self, file) as? D else {
+            throw ModelError.wrongModelKind(file: file.file, expected: D.kind, found: file.metadata.kind)
         }
-        let preprocessor = try file.metadata.preprocessing.map { try $0.decode(Preprocessor.self) }
-        return (try decodeAny(type, file), preprocessor)
+        return detector
     }
 
-    private static func decodeAny(_ type: any FittedDetector.Type, _ file: ModelFile) throws -> any FittedDetector {
+    static func decodeAny(_ type: any FittedDetector.Type, _ file: ModelFile) throws -> any FittedDetector {
         guard let calibration = file.metadata.calibration else {
             throw ModelError.invalidMetadata(file: file.file, reason: "expected \"calibration\" with the detector state, found none")
         }

@@ -19,6 +19,13 @@ public struct FittedDiscrepancy: FittedDetector {
     public var state: DetectorState
     public var trainingScores: [Float]
 
+    /// The encoder's and every student's dense arithmetic, plus `3 · width` per student for the error and
+    /// variance terms.
+    public var flopsPerRow: Double {
+        let width = Double(encoder.outputWidth)
+        return encoder.denseFLOPs + students.reduce(0) { $0 + $1.denseFLOPs + 3 * width }
+    }
+
     init(
         encoder: Network, scaling: InputScaling, targetScaling: InputScaling, students: [Network],
         partMean: [Float], partScale: [Float], state: DetectorState, trainingScores: [Float]

@@ -106,7 +106,7 @@ public struct Discrepancy: Detector {
     }
 
     public func validate() throws {
-        try NeuralScoring.validate(
+        try NeuralDetectorSettings.validate(
             hidden: studentHidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: 0,
             contamination: contamination)
         guard students >= 1 else {

@@ -6,6 +6,11 @@ public struct FittedECOD: FittedDetector, Equatable {
 
     public internal(set) var state: DetectorState
     public internal(set) var trainingScores: [Float]
+
+    /// Two binary searches over the `n` training values per feature (Li et al. 2022): `d · (2 log₂ n + 4)`.
+    public var flopsPerRow: Double {
+        Double(state.featureCount) * (2 * log2(Double(max(trainingScores.count, 1))) + 4)
+    }
     /// How tails are combined.
     public var aggregation: ECOD.Aggregation { columns.aggregation }
     let columns: ECODColumns

@@ -150,6 +150,9 @@ public struct FittedEnsemble: FittedDetector {
     public var state: DetectorState
     public var trainingScores: [Float]
 
+    /// The members' arithmetic plus two operations per member for normalising its score.
+    public var flopsPerRow: Double { members.reduce(0) { $0 + $1.flopsPerRow + 2 } }
+
     public func scores(_ x: Matrix) throws -> [Float] {
         try checkWidth(x)
         let memberScores = try members.map { try $0.scores(x) }

@@ -10,6 +10,12 @@ public struct FittedIsolationForest: FittedDetector, Equatable {
 
     public internal(set) var state: DetectorState
     public internal(set) var trainingScores: [Float]
+
+    /// One comparison per node visited, `trees · c(ψ)` where `c(ψ)` is the average path length of an
+    /// unsuccessful search in a binary search tree of `ψ` rows (Liu et al. 2008), plus one add per tree.
+    public var flopsPerRow: Double {
+        Double(trees) * (IsolationForestStorage.averagePathLength(subsample) + 1)
+    }
     /// The subsample size ψ actually used: the configured one, or the number of rows when smaller.
     public var subsample: Int { forest.subsample }
     /// Number of trees.

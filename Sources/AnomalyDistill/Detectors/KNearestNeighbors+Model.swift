@@ -7,6 +7,11 @@ public struct FittedKNearestNeighbors: FittedDetector, Equatable {
 
     public internal(set) var state: DetectorState
     public internal(set) var trainingScores: [Float]
+
+    /// Brute force: `3 · n · d` for the squared distances to the `n` training rows.
+    public var flopsPerRow: Double {
+        3 * Double(max(trainingScores.count, 1)) * Double(state.featureCount)
+    }
     /// Number of neighbours.
     public let k: Int
     /// How the k distances are combined.

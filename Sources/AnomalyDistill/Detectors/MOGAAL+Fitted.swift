@@ -16,6 +16,9 @@ public struct FittedMOGAAL: FittedDetector {
     public internal(set) var state: DetectorState
     public internal(set) var trainingScores: [Float]
 
+    /// The discriminator's dense arithmetic (the generators do not score).
+    public var flopsPerRow: Double { discriminator.denseFLOPs }
+
     /// Rows scored per forward pass, bounding memory on large inputs.
     static let chunk = 8192
 

@@ -65,7 +65,7 @@ public struct SupervisedNetwork: Detector {
     }
 
     public func validate() throws {
-        try NeuralScoring.validate(
+        try NeuralDetectorSettings.validate(
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
@@ -129,7 +129,7 @@ public struct SupervisedNetwork: Detector {
 }
 
 /// A fitted ``SupervisedNetwork``: the score is the logit of "anomaly".
-public struct FittedSupervisedNetwork: FittedDetector {
+public struct FittedSupervisedNetwork: NetworkScorer {
     public static let kind = "supervised_network"
     /// The trained classifier (one logit output).
     public var network: Network
@@ -166,6 +166,12 @@ public struct FittedSupervisedNetwork: FittedDetector {
     struct Architecture: Codable {
         var network: NetworkArchitecture
     }
+
+    /// The classifier: its one output, the logit, is the score.
+    public var scoringNetwork: Network { network }
+
+    /// The network's dense arithmetic.
+    public var flopsPerRow: Double { network.denseFLOPs }
 
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
         (network.tensors(prefix: "network."), try JSONValue(encoding: Architecture(network: network.architecture)))

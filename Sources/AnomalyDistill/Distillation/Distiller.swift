@@ -87,7 +87,7 @@ public struct Distiller: Sendable, CustomStringConvertible {
         if case let .mlp(hidden?) = student, hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
             throw DataError.invalidArgument(name: "student", reason: "expected positive hidden widths, found \(hidden)")
         }
-        try NeuralScoring.validate(hidden: nil, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+        try NeuralDetectorSettings.validate(hidden: nil, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
                                    dropout: 0, contamination: Contamination.default)
         guard weightDecay >= 0 && weightDecay.isFinite else {
             throw DataError.invalidArgument(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")

@@ -5,7 +5,7 @@
 /// Two kinds: ``FittedStudentMLP`` (`student_mlp`) and ``FittedStudentLinear`` (`student_linear`).
 /// Both save to and load from model files through ``DetectorFile``, with the preprocessor, so a
 /// saved student scores raw rows.
-public protocol FittedStudent: FittedDetector {
+public protocol FittedStudent: NetworkScorer {
     /// The trained network (features → logit).
     var network: Network { get }
     /// How the teacher's scores were turned into the logits and soft targets the student learned.
@@ -29,6 +29,12 @@ extension FittedStudent {
     public func logitProbabilities(_ x: Matrix) throws -> [Float] {
         try scores(x).map(Logistic.sigmoid)
     }
+
+    /// The student network: its one output is the score.
+    public var scoringNetwork: Network { network }
+
+    /// The student network's dense arithmetic.
+    public var flopsPerRow: Double { network.denseFLOPs }
 
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
         (network.tensors(prefix: "network."),

@@ -66,10 +66,8 @@ extension TeacherStudentComparison {
         ]
         cost.append(
             TableRow(
-                metric: "FLOPs per row (estimate)", teacher: t.flopsPerRow.map(Self.compact) ?? "n/a",
-                student: s.flopsPerRow.map(Self.compact) ?? "n/a",
-                comparison: t.flopsPerRow.flatMap { tf in s.flopsPerRow.map { Self.ratio(tf / max($0, 1), "fewer") } }
-                    ?? ""))
+                metric: "FLOPs per row (estimate)", teacher: Self.compact(t.flopsPerRow),
+                student: Self.compact(s.flopsPerRow), comparison: Self.ratio(t.flopsPerRow / max(s.flopsPerRow, 1), "fewer")))
         cost += [
             TableRow(
                 metric: "Rows per second (batches)", teacher: Self.compact(t.rowsPerSecond),

@@ -2,7 +2,7 @@ import Foundation
 
 /// A teacher and its distilled student evaluated on the same test rows: quality, fidelity and cost side by side.
 ///
-/// Build it with ``init(teacher:student:x:labels:teacherName:studentName:costOptions:)``; print it with
+/// Build it with ``init(teacher:student:x:labels:teacherName:studentName:teacherSpeed:studentSpeed:)``; print it with
 /// ``text()``, save it as JSON (`JSONEncoder`), or render it with ``html(title:)``. The raw test scores and labels
 /// are kept for the charts but are not written to JSON (a decoded comparison has them empty).
 public struct TeacherStudentComparison: Codable, Sendable {
@@ -55,12 +55,13 @@ public struct TeacherStudentComparison: Codable, Sendable {
     ///   - labels: 0/1 labels of the rows, or `nil`; quality rows are absent without both classes.
     ///   - teacherName: shown in reports; the teacher's kind by default.
     ///   - studentName: shown in reports; the student's kind by default.
-    ///   - costOptions: how speeds are measured.
+    ///   - teacherSpeed: the teacher's measured scoring speed.
+    ///   - studentSpeed: the student's measured scoring speed.
     /// - Throws: `DataError` for no rows, mismatched widths or label counts, labels other than 0/1; scoring errors.
     public init(
         teacher: any FittedDetector, student: any FittedDetector, x: Matrix, labels: [Int]?,
         teacherName: String? = nil, studentName: String? = nil,
-        costOptions: ModelCost.Options = ModelCost.Options()
+        teacherSpeed: ModelCost.Speed, studentSpeed: ModelCost.Speed
     ) throws {
         guard x.rows > 0 else {
             throw DataError.invalidArgument(
@@ -81,8 +82,8 @@ public struct TeacherStudentComparison: Codable, Sendable {
             guard hasBothClasses, let labels else { return nil }
             return try MetricReport(scores: scores, labels: labels, threshold: threshold)
         }
-        let teacherCost = try ModelCost(measuring: teacher, on: x, options: costOptions)
-        let studentCost = try ModelCost(measuring: student, on: x, options: costOptions)
+        let teacherCost = try ModelCost(describing: teacher, speed: teacherSpeed)
+        let studentCost = try ModelCost(describing: student, speed: studentSpeed)
         self.teacher = Side(
             name: teacherName ?? type(of: teacher).kind, threshold: teacher.threshold,
             quality: try quality(teacherScores, teacher.threshold), cost: teacherCost)

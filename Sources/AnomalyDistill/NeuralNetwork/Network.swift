@@ -158,6 +158,15 @@ public struct Network: Sendable, CustomStringConvertible {
         return true
     }
 
+    /// `2 · Σ in · out` over the dense layers: one multiply and one add per weight (biases, normalisation
+    /// and activations are not counted).
+    public var denseFLOPs: Double {
+        layers.reduce(0) { total, layer in
+            guard let dense = layer as? Dense else { return total }
+            return total + 2 * Double(dense.inputs) * Double(dense.outputs)
+        }
+    }
+
     public var description: String {
         "Network(\(architecture), \(parameterCount) parameters)"
     }

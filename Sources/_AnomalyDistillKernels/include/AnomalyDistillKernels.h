@@ -3,5 +3,6 @@
 
 #include "ad_text.h"
 #include "ad_gemm.h"
+#include "ad_mlp.h"
 
 #endif

@@ -60,7 +60,7 @@ public enum DetectorRun {
         }
         return DetectorRunResult(detector: fitted, preprocessor: preprocessor, trainRows: train.rowCount,
                                  testRows: test?.rowCount ?? 0, testReport: report,
-                                 fitSeconds: seconds(fitDuration), scoreSeconds: seconds(scoreDuration),
+                                 fitSeconds: fitDuration.seconds, scoreSeconds: scoreDuration.seconds,
                                  testScores: testScores)
     }
 
@@ -84,11 +84,5 @@ public enum DetectorRun {
             guard testFraction > 0 else { return (table, nil) }
             let split = try Split(count: table.rowCount, labels: table.labels, test: testFraction, using: &random)
             return (table.rows(split.train), table.rows(split.test))
-    }
-
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (whole, attoseconds) = duration.components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 }

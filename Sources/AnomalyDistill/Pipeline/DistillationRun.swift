@@ -9,6 +9,8 @@ public struct DistillationRunResult: Sendable {
     /// The preprocessed test rows and their labels (empty when there is no test split).
     public var testInputs: Matrix
     public var testLabels: [Int]?
+    /// The raw test rows (`nil` without a test split): what the cost measurement scores.
+    public var testTable: Table?
     /// Metrics at each one's own threshold, when the test rows have both classes.
     public var teacherTest: MetricReport?
     public var studentTest: MetricReport?
@@ -42,7 +44,7 @@ public enum DistillationRun {
             fitted = try teacher.fit(x, labels: train.labels, using: &random)
         }
         guard let fitted else { throw TrainingError.noTrainingRows }
-        return try finish(teacher: fitted, teacherFitSeconds: DetectorRun.seconds(fitTime), distiller: distiller,
+        return try finish(teacher: fitted, teacherFitSeconds: fitTime.seconds, distiller: distiller,
                           preprocessor: preprocessor, x: x, trainLabels: useLabels ? train.labels : nil, test: test,
                           random: &random)
     }
@@ -54,7 +56,7 @@ public enum DistillationRun {
     public static func distill(teacherFile: URL, distiller: Distiller, source: DataSource, seed: UInt64,
                                useLabels: Bool = false) throws -> DistillationRunResult {
         try distiller.validate()
-        let (teacher, stored) = try DetectorFile.load(from: teacherFile)
+        let (teacher, stored) = try ModelRegistry.load(from: teacherFile)
         guard let preprocessor = stored else {
             throw ModelError.invalidMetadata(file: teacherFile.path,
                                              reason: "expected the teacher's preprocessing in the file, found none")
@@ -92,8 +94,31 @@ public enum DistillationRun {
         }
         return DistillationRunResult(
             teacher: teacher, student: student, preprocessor: preprocessor, trainRows: x.rows, testInputs: testInputs,
-            testLabels: test?.labels, teacherTest: teacherTest, studentTest: studentTest, fidelity: fidelity,
-            teacherFitSeconds: teacherFitSeconds, distillSeconds: DetectorRun.seconds(distillTime))
+            testLabels: test?.labels, testTable: test, teacherTest: teacherTest, studentTest: studentTest, fidelity: fidelity,
+            teacherFitSeconds: teacherFitSeconds, distillSeconds: distillTime.seconds)
     }
 
+}
+
+extension DistillationRunResult {
+    /// The teacher and the student as scoring models (each with the run's preprocessing).
+    public func scoringModels() throws -> (teacher: ScoringModel, student: ScoringModel) {
+        (try ScoringModel(detector: teacher, preprocessor: preprocessor),
+         try ScoringModel(detector: student, preprocessor: preprocessor))
+    }
+
+    /// Quality, fidelity and cost side by side on the test rows, with speeds measured as `bench` measures
+    /// them (``ScoringBenchmark``, raw rows, preprocessing included); `nil` without test rows.
+    public func comparison(teacherName: String, studentName: String,
+                           benchmark: ScoringBenchmark.Options = ScoringBenchmark.Options(batchRows: 20_000, minimumSeconds: 0.2))
+        throws -> TeacherStudentComparison? {
+        guard let testTable, testTable.rowCount > 0, testInputs.rows > 0 else { return nil }
+        let (teacherModel, studentModel) = try scoringModels()
+        let rows = try teacherModel.rows(testTable)
+        let teacherSpeed = try ScoringBenchmark.measure(teacherModel, on: rows, options: benchmark).speed
+        let studentSpeed = try ScoringBenchmark.measure(studentModel, on: rows, options: benchmark).speed
+        return try TeacherStudentComparison(
+            teacher: teacher, student: student, x: testInputs, labels: testLabels, teacherName: teacherName,
+            studentName: studentName, teacherSpeed: teacherSpeed, studentSpeed: studentSpeed)
+    }
 }

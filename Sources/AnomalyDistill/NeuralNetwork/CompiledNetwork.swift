@@ -1,0 +1,164 @@
+import _AnomalyDistillKernels
+
+/// A feed-forward network prepared once for inference: the scoring path's form of a ``Network``.
+///
+/// Compiling folds what inference does not need into the dense layers — an activation becomes the
+/// preceding layer's, a batch normalisation is folded into the preceding dense layer's weights and bias
+/// (its running statistics are fixed at inference), dropout disappears — and lays the weights out as the
+/// kernel reads them (`ad_mlp_forward`: output blocks of 8 lanes, padded with zeros). A per-input factor can
+/// be folded into the first layer's weights, so a scaling step (a standardisation's `1 / scale`) costs nothing.
+///
+/// The object is immutable after `init` and `Sendable`: many threads may score with one instance, each with
+/// its own scratch memory (``makeScratch()``). Scoring allocates nothing.
+public final class CompiledNetwork: @unchecked Sendable {
+    // @unchecked: the pointers are written only in `init` and freed in `deinit`; scoring only reads them.
+    private let weights: UnsafeMutablePointer<Float>
+    private let layers: UnsafeMutablePointer<ad_dense_layer>
+    private let layerCount: Int
+    /// Number of input values a row must have.
+    public let inputWidth: Int
+    /// Number of outputs per row.
+    public let outputWidth: Int
+    /// Floats of scratch memory one caller needs (see ``makeScratch()``).
+    public let scratchCount: Int
+    /// The network's dense arithmetic per row (`2 · Σ in · out`), after folding.
+    public let flopsPerRow: Double
+
+    /// Compiles `network` for inference, or returns `nil` when it has a layer the kernel does not run (a
+    /// batch normalisation or activation that does not follow a dense layer, two activations in a row).
+    ///
+    /// - Parameters:
+    ///   - network: The trained network.
+    ///   - inputScale: Factors multiplied into the first dense layer's weights, one per input (`nil`: none).
+    public init?(_ network: Network, inputScale: [Float]? = nil) {
+        struct Stage {
+            var weight: [Float]  // inputs × outputs, input-major
+            var bias: [Float]
+            var inputs: Int
+            var outputs: Int
+            var activation: Int32 = Int32(AD_ACTIVATION_IDENTITY)
+            var slope: Float = 0
+            var activated = false
+        }
+        var stages: [Stage] = []
+        for layer in network.layers {
+            switch layer {
+            case let dense as Dense:
+                stages.append(Stage(weight: dense.weight.scalars,
+                                    bias: dense.bias?.scalars ?? [Float](repeating: 0, count: dense.outputs),
+                                    inputs: dense.inputs, outputs: dense.outputs))
+            case let norm as BatchNorm:
+                guard var last = stages.popLast(), !last.activated, last.outputs == norm.features else { return nil }
+                for o in 0..<last.outputs {
+                    let a = norm.scale.scalars[o] / (norm.runningVariance[o] + norm.epsilon).squareRoot()
+                    let b = norm.shift.scalars[o] - norm.runningMean[o] * a
+                    for i in 0..<last.inputs { last.weight[i * last.outputs + o] *= a }
+                    last.bias[o] = last.bias[o] * a + b
+                }
+                stages.append(last)
+            case is Dropout:
+                continue
+            default:
+                let code: Int32, slope: Float
+                switch layer.specification {
+                case .activation(.relu): (code, slope) = (Int32(AD_ACTIVATION_RELU), 0)
+                case let .activation(.leakyReLU(s)): (code, slope) = (Int32(AD_ACTIVATION_LEAKY_RELU), Float(s))
+                case .activation(.tanh): (code, slope) = (Int32(AD_ACTIVATION_TANH), 0)
+                case .activation(.sigmoid): (code, slope) = (Int32(AD_ACTIVATION_SIGMOID), 0)
+                case .activation(.identity): continue
+                default: return nil
+                }
+                guard var last = stages.popLast(), !last.activated else { return nil }
+                last.activation = code
+                last.slope = slope
+                last.activated = true
+                stages.append(last)
+            }
+        }
+        guard let first = stages.first, let final = stages.last else { return nil }
+        if let inputScale {
+            guard inputScale.count == first.inputs else { return nil }
+            for i in 0..<first.inputs {
+                for o in 0..<first.outputs { stages[0].weight[i * first.outputs + o] *= inputScale[i] }
+            }
+        }
+        // Lay out: a many-output layer as `inputs` rows of `stride` (a multiple of 8) floats; a one-output layer
+        // as its `inputs` weights; each bias padded to the stride.
+        func stride(_ stage: Stage) -> Int { stage.outputs == 1 ? 1 : (stage.outputs + 7) / 8 * 8 }
+        let total = stages.reduce(0) { $0 + (stride($1) * $1.inputs) + max(stride($1), 8) }
+        weights = .allocate(capacity: total)
+        weights.initialize(repeating: 0, count: total)
+        layers = .allocate(capacity: stages.count)
+        var offset = 0
+        var widest = 8
+        for (index, stage) in stages.enumerated() {
+            let s = stride(stage)
+            widest = max(widest, s)
+            let w = weights + offset
+            for i in 0..<stage.inputs {
+                for o in 0..<stage.outputs { w[i * s + o] = stage.weight[i * stage.outputs + o] }
+            }
+            offset += s * stage.inputs
+            let b = weights + offset
+            for o in 0..<stage.outputs { b[o] = stage.bias[o] }
+            offset += max(s, 8)
+            (layers + index).initialize(to: ad_dense_layer(
+                inputs: stage.inputs, outputs: stage.outputs, stride: s, weight: UnsafePointer(w),
+                bias: UnsafePointer(b), activation: stage.activation, slope: stage.slope))
+        }
+        layerCount = stages.count
+        inputWidth = first.inputs
+        outputWidth = final.outputs
+        scratchCount = ad_mlp_scratch_floats(widest)
+        flopsPerRow = stages.reduce(0) { $0 + 2 * Double($1.inputs) * Double($1.outputs) }
+    }
+
+    deinit {
+        layers.deinitialize(count: layerCount)
+        layers.deallocate()
+        weights.deallocate()
+    }
+
+    /// Scratch memory for one caller (one thread): ``scratchCount`` floats, 32-byte aligned.
+    public func makeScratch() -> UnsafeMutableRawBufferPointer {
+        .allocate(byteCount: max(scratchCount, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    }
+
+    /// Runs the network on `rows` rows.
+    ///
+    /// - Parameters:
+    ///   - x: The first input value; row `r` starts at `x + r * inputStride` and has ``inputWidth`` values.
+    ///   - output: Row `r`'s ``outputWidth`` outputs are written at `output + r * outputStride`.
+    ///   - scratch: From ``makeScratch()``, used by one thread at a time.
+    /// - Complexity: O(rows · parameters); no allocation, no lock. A row's outputs are bitwise the same
+    ///   whether it is scored alone or in a batch.
+    @inline(__always)
+    public func forward(
+        _ x: UnsafePointer<Float>, inputStride: Int, rows: Int, into output: UnsafeMutablePointer<Float>,
+        outputStride: Int, scratch: UnsafeMutableRawBufferPointer
+    ) {
+        ad_mlp_forward(layers, Int32(layerCount), x, inputStride, rows, output, outputStride,
+                       scratch.baseAddress!.assumingMemoryBound(to: Float.self))
+    }
+
+    /// The outputs for every row of `x` (a convenience that allocates; the scoring path uses
+    /// ``forward(_:inputStride:rows:into:outputStride:scratch:)``).
+    public func outputs(_ x: Matrix) -> Matrix {
+        precondition(x.columns == inputWidth, "the network expects \(inputWidth) inputs, got \(x.columns)")
+        var result = Matrix(rows: x.rows, columns: outputWidth)
+        let scratch = makeScratch()
+        defer { scratch.deallocate() }
+        x.scalars.withUnsafeBufferPointer { input in
+            result.scalars.withUnsafeMutableBufferPointer { out in
+                if let base = input.baseAddress, let target = out.baseAddress {
+                    forward(base, inputStride: inputWidth, rows: x.rows, into: target, outputStride: outputWidth,
+                            scratch: scratch)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The kernel set chosen for this CPU (`avx2-fma` or `portable`).
+    public static var kernel: String { String(cString: ad_mlp_kernel()) }
+}

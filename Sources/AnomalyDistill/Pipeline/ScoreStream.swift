@@ -1,0 +1,364 @@
+import Foundation
+import _AnomalyDistillKernels
+
+/// Scores a CSV file or standard input with a ``ScoringModel``, in chunks with bounded memory: what
+/// `anomaly-distill score` runs.
+///
+/// The header names the columns; the model's feature columns are found by name (in any order; other
+/// columns, a label among them, are not used). Each record becomes a row of ``RawRows``; every
+/// ``Options/chunkRows`` rows — and whenever the input would wait for more bytes (a live stream on a pipe) —
+/// the rows are scored and their output lines handed to `write`, so `tail -f events.csv | anomaly-distill
+/// score -m M -` shows results as rows arrive. A plain file and the same bytes on standard input give
+/// byte-identical output.
+public struct ScoreStream {
+    /// How output rows are written.
+    public enum Format: String, Sendable, CaseIterable {
+        /// CSV with a header (`score,probability,is_anomaly`; `is_anomaly` as 0/1).
+        case csv
+        /// One JSON object per line (`{"score":…,"probability":…,"is_anomaly":true}`).
+        case jsonl
+    }
+
+    /// An output column.
+    public enum Column: String, Sendable, CaseIterable {
+        case score, probability
+        case isAnomaly = "is_anomaly"
+    }
+
+    /// What to do with a record that cannot be scored (a ragged row, text in a numeric column, `inf`).
+    public enum ErrorPolicy: String, Sendable, CaseIterable {
+        /// Stop with the error (nothing after the last written chunk is written).
+        case fail
+        /// Leave the row out of the output, report it (line, column, reason) through `report`, go on.
+        case skip
+    }
+
+    /// Options of a run.
+    public struct Options: Sendable {
+        public var format: Format
+        public var columns: [Column]
+        /// Put the input's fields before the score columns.
+        public var keepInput: Bool
+        public var onError: ErrorPolicy
+        /// Rows scored together (and the most held in memory).
+        public var chunkRows: Int
+
+        public init(format: Format = .csv, columns: [Column] = Column.allCases, keepInput: Bool = false,
+                    onError: ErrorPolicy = .fail, chunkRows: Int = 16_384) {
+            self.format = format
+            self.columns = columns
+            self.keepInput = keepInput
+            self.onError = onError
+            self.chunkRows = chunkRows
+        }
+    }
+
+    /// What a run did.
+    public struct Summary: Sendable, Equatable {
+        /// Rows scored and written.
+        public var rows = 0
+        /// Rows flagged.
+        public var anomalies = 0
+        /// Records left out (``ErrorPolicy/skip``).
+        public var skipped = 0
+    }
+
+    public let model: ScoringModel
+    public let options: Options
+
+    public init(model: ScoringModel, options: Options = Options()) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Reads `path` (`-` for standard input), scores every record and hands the output bytes to `write`.
+    ///
+    /// - Parameters:
+    ///   - write: Receives the output in pieces (header first); may throw to stop (a closed pipe).
+    ///   - report: Receives one line per skipped record (``ErrorPolicy/skip``).
+    /// - Throws: `DataError` naming file, line and column for a record that cannot be scored (with
+    ///   ``ErrorPolicy/fail``), a header without a feature column of the model, an unreadable file; what
+    ///   `write` throws.
+    /// - Complexity: O(bytes + rows · model cost); memory O(chunk), independent of the input's length.
+    public func run(path: String, write: ([UInt8]) throws -> Void, report: (String) -> Void = { _ in }) throws -> Summary {
+        try withoutActuallyEscaping(write) { write in
+            try withoutActuallyEscaping(report) { report in try run(path, write, report) }
+        }
+    }
+
+    private func run(_ path: String, _ write: @escaping ([UInt8]) throws -> Void,
+                     _ report: @escaping (String) -> Void) throws -> Summary {
+        let records = try CSVRecordReader(path: path)
+        defer { records.willRead = nil }
+        guard try records.next() else { throw DataError.emptyFile(file: path) }
+        var header = records.strings()
+        if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
+        var seen: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            if seen[name] != nil {
+                throw DataError.duplicateColumn(FileLocation(file: path, line: records.line, column: index + 1), name: name)
+            }
+            seen[name] = index
+        }
+        let width = header.count
+        // Position in the record of each numeric and categorical feature.
+        func position(_ name: String) throws -> Int {
+            guard let index = seen[name] else { throw DataError.missingColumn(file: path, name: name, available: header) }
+            return index
+        }
+        let numericPositions = try model.numericFeatures.map { try position($0.name) }
+        let categoricalPositions = try model.categoricalFeatures.map { try position($0.name) }
+
+        var writer = OutputWriter(model: model, options: options, inputHeader: header)
+        var summary = Summary()
+        var rows = model.emptyRows()
+        var inputs: [[String]] = []
+        var lines: [Int] = []
+        var pendingError: (any Error)?
+        let chunk = max(1, options.chunkRows)
+
+        func flush() throws {
+            guard rows.count > 0 else { return }
+            let scores = try model.scores(rows)
+            var out = writer.take()
+            for r in 0..<rows.count {
+                let flagged = model.isAnomaly(scores[r])
+                if flagged { summary.anomalies += 1 }
+                writer.appendRow(score: scores[r], probability: model.probability(scores[r]), flagged: flagged,
+                                 input: options.keepInput ? inputs[r] : nil, into: &out)
+            }
+            summary.rows += rows.count
+            rows.removeAll()
+            inputs.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+            try write(out)
+            writer.give(back: out)
+        }
+        try write(writer.header())
+        records.willRead = {
+            // Score what has arrived before waiting for more input.
+            if pendingError == nil {
+                do { try flush() } catch { pendingError = error }
+            }
+        }
+
+        // The hot path (numeric models, no input echo): runs of simple records parsed in C.
+        var kinds = [UInt8](repeating: UInt8(AD_FAST_SKIP), count: width)
+        var batchToFeature: [Int] = []
+        for (column, position) in numericPositions.enumerated().sorted(by: { $0.element < $1.element }) {
+            kinds[position] = UInt8(AD_FAST_NUMERIC)
+            batchToFeature.append(column)
+        }
+        let fastEligible = model.categoricalFeatures.isEmpty && !options.keepInput && !numericPositions.isEmpty
+        var batches = [NumericBatch(), NumericBatch()]
+        let nNumeric = model.numericFeatures.count, nCategorical = model.categoricalFeatures.count
+        var numericRow = [Float](repeating: .nan, count: nNumeric)
+        var categoricalRow = [Int32](repeating: -1, count: nCategorical)
+
+        while true {
+            if let pendingError { throw pendingError }
+            if fastEligible {
+                let filled = try records.fastBatches(width: width, kinds: kinds, numericCount: nNumeric, into: &batches)
+                if let pendingError { throw pendingError }
+                if filled > 0 {
+                    for batch in batches.prefix(filled) {
+                        var start = 0
+                        while start < batch.rows {
+                            let take = min(batch.rows - start, chunk - rows.count)
+                            let base = rows.numeric.count
+                            rows.numeric.append(contentsOf: repeatElement(Float.nan, count: take * nNumeric))
+                            rows.numeric.withUnsafeMutableBufferPointer { target in
+                                batch.values.withUnsafeBufferPointer { source in
+                                    for (k, feature) in batchToFeature.enumerated() {
+                                        let column = source.baseAddress! + k * batch.capacity + start
+                                        for r in 0..<take { target[base + r * nNumeric + feature] = column[r] }
+                                    }
+                                }
+                            }
+                            rows.count += take
+                            start += take
+                            if rows.count >= chunk { try flush() }
+                        }
+                    }
+                    continue
+                }
+            }
+            guard try records.next() else { break }
+            if let pendingError { throw pendingError }
+            do {
+                guard records.fieldCount == width else {
+                    throw DataError.raggedRow(FileLocation(file: path, line: records.line), expected: width,
+                                              found: records.fieldCount)
+                }
+                for (k, position) in numericPositions.enumerated() {
+                    numericRow[k] = try Self.number(records, position, name: model.numericFeatures[k].name)
+                }
+                for (k, position) in categoricalPositions.enumerated() {
+                    let feature = model.categoricalFeatures[k]
+                    categoricalRow[k] = records.withField(position) { bytes in
+                        TokenClass.isMissing(bytes) ? -1 : feature.slot(of: bytes)
+                    }
+                }
+            } catch let error as DataError where options.onError == .skip {
+                summary.skipped += 1
+                report("skipped: \(error)")
+                continue
+            }
+            rows.numeric.append(contentsOf: numericRow)
+            rows.categories.append(contentsOf: categoricalRow)
+            rows.count += 1
+            if options.keepInput { inputs.append(records.strings()) }
+            lines.append(records.line)
+            if rows.count >= chunk { try flush() }
+        }
+        records.willRead = nil
+        try flush()
+        return summary
+    }
+
+    /// The numeric value of field `index`: `NaN` for a missing token.
+    /// - Throws: `DataError.nonFinite` for `inf` or a number beyond the float range, `DataError.notANumber`
+    ///   for text (quoted, cut to a readable length).
+    static func number(_ records: CSVRecordReader, _ index: Int, name: String) throws -> Float {
+        let parsed: Float? = try records.withField(index) { bytes in
+            if TokenClass.isMissing(bytes) { return .nan }
+            var value: Float = 0
+            let status = ad_parse_float(bytes.baseAddress, bytes.count, &value)
+            if status == Int32(AD_PARSE_FINITE) { return value }
+            if status == Int32(AD_PARSE_NON_FINITE) {
+                throw DataError.nonFinite(records.location(field: index), column: name, found: Self.excerpt(bytes))
+            }
+            return nil
+        }
+        guard let parsed else {
+            throw DataError.notANumber(records.location(field: index), column: name,
+                                       found: records.withField(index) { Self.excerpt($0) })
+        }
+        return parsed
+    }
+
+    /// A field's text, cut to 64 characters with a note of its full length.
+    static func excerpt(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.count > 64 else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<64]), as: UTF8.self) + "… (\(bytes.count) bytes)"
+    }
+}
+
+/// Formats the output rows of a ``ScoreStream`` into byte buffers.
+struct OutputWriter {
+    let options: ScoreStream.Options
+    let inputHeader: [String]
+    private var spare: [UInt8] = []
+
+    init(model: ScoringModel, options: ScoreStream.Options, inputHeader: [String]) {
+        self.options = options
+        self.inputHeader = inputHeader
+    }
+
+    /// An empty buffer (reusing the last one's memory).
+    mutating func take() -> [UInt8] {
+        var buffer = spare
+        spare = []
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
+    }
+
+    mutating func give(back buffer: [UInt8]) { spare = buffer }
+
+    /// The header line (CSV), or nothing (JSON lines).
+    func header() -> [UInt8] {
+        guard options.format == .csv else { return [] }
+        var names = options.keepInput ? inputHeader.map(Self.csvField) : []
+        names += options.columns.map(\.rawValue)
+        return Array((names.joined(separator: ",") + "\n").utf8)
+    }
+
+    func appendRow(score: Float, probability: Float, flagged: Bool, input: [String]?, into out: inout [UInt8]) {
+        switch options.format {
+        case .csv:
+            var first = true
+            if let input {
+                for field in input {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    Self.append(Self.csvField(field), to: &out)
+                }
+            }
+            for column in options.columns {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                switch column {
+                case .score: Self.append(score, to: &out)
+                case .probability: Self.append(probability, to: &out)
+                case .isAnomaly: out.append(flagged ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                }
+            }
+        case .jsonl:
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            func key(_ name: String) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                Self.append(Self.jsonString(name), to: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            if let input {
+                for (name, field) in zip(inputHeader, input) {
+                    key(name)
+                    Self.append(Self.jsonString(field), to: &out)
+                }
+            }
+            for column in options.columns {
+                key(column.rawValue)
+                switch column {
+                case .score: Self.append(score, to: &out)
+                case .probability: Self.append(probability, to: &out)
+                case .isAnomaly: Self.append(flagged ? "true" : "false", to: &out)
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    @inline(__always)
+    static func append(_ value: Float, to out: inout [UInt8]) {
+        // The shortest text that reads back as the same Float (a small string: no allocation).
+        var text = value.description
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+
+/// What scoring with a model costs on this machine: the single-row latency through ``RowScorer`` and the batch
+/// throughput through ``ScoringModel/scores(_:)``, both from raw rows (preprocessing included), and the peak
+/// memory. `anomaly-distill bench` prints it; the teacher-vs-student report's cost table uses the same
+/// measurement, so the two cannot disagree.
+///
+/// **Single row.** Calls go through ``RowScorer`` on the rows in turn. One call of a small network takes
+/// less time than reading the clock, so calls are timed in groups (as many as take about 20 µs together)
+/// and the latency is the median over groups of the time per call.
+/// **Batch.** The rows, repeated up to ``Options/batchRows``, are scored in one call (on every core when large);
+/// the best of several passes counts.
+public struct ScoringBenchmark: Codable, Sendable {
+    /// How long to measure.
+    public struct Options: Sendable {
+        /// Rows per batch call (the input's rows repeated up to this many).
+        public var batchRows: Int
+        /// Measure each path for at least this long.
+        public var minimumSeconds: Double
+        /// The most groups of single-row calls and the most batch passes.
+        public var maximumRepeats: Int
+
+        public init(batchRows: Int = 100_000, minimumSeconds: Double = 0.3, maximumRepeats: Int = 2_000) {
+            self.batchRows = batchRows
+            self.minimumSeconds = minimumSeconds
+            self.maximumRepeats = maximumRepeats
+        }
+
+        /// - Throws: `DataError.invalidArgument` for counts below one or a negative time.
+        public func validate() throws {
+            guard batchRows >= 1 else {
+                throw DataError.invalidArgument(name: "batch rows", reason: "expected at least 1, found \(batchRows)")
+            }
+            guard maximumRepeats >= 1 else {
+                throw DataError.invalidArgument(name: "repeats", reason: "expected at least 1, found \(maximumRepeats)")
+            }
+            guard minimumSeconds >= 0 && minimumSeconds.isFinite else {
+                throw DataError.invalidArgument(name: "seconds", reason: "expected a finite value ≥ 0, found \(minimumSeconds)")
+            }
+        }
+    }
+
+    /// The model's kind.
+    public var kind: String
+    /// Whether the single-row path is the compiled, allocation-free one.
+    public var compiled: Bool
+    /// The network kernel this CPU runs (`avx2-fma`, `portable`).
+    public var kernel: String
+    /// Whether this build was optimised (a debug build's timings are 10–100× off).
+    public var optimizedBuild: Bool
+    /// Distinct rows measured on.
+    public var rows: Int
+    /// Feature columns of the model.
+    public var features: Int
+    /// Scalars in the model's tensors.
+    public var parameters: Int
+    /// Arithmetic per row.
+    public var flopsPerRow: Double
+    /// Median nanoseconds to score one raw row (preprocessing included).
+    public var singleRowLatencyNanoseconds: Double
+    /// The 99th percentile over groups of calls.
+    public var singleRowLatencyP99Nanoseconds: Double
+    /// Rows per second through the batch path (best pass).
+    public var batchRowsPerSecond: Double
+    /// Rows per batch call.
+    public var batchRows: Int
+    /// The process's peak resident memory so far, in bytes.
+    public var peakMemoryBytes: Int
+
+    /// Measures `model` on `rows`.
+    ///
+    /// - Throws: `DataError.invalidArgument` for no rows or bad options; the model's scoring errors.
+    public static func measure(_ model: ScoringModel, on rows: RawRows, options: Options = Options()) throws -> ScoringBenchmark {
+        try options.validate()
+        guard rows.count > 0 else {
+            throw DataError.invalidArgument(name: "rows", reason: "expected at least one row to measure on, found none")
+        }
+        let (single, p99) = try singleRowLatency(model, rows, options)
+        let (batch, batchRows) = try batchThroughput(model, rows, options)
+        let parameters = try model.detector.encode().tensors.reduce(0) { $0 + $1.elementCount }
+        return ScoringBenchmark(
+            kind: model.kind, compiled: model.isCompiled, kernel: CompiledNetwork.kernel,
+            optimizedBuild: isOptimizedBuild, rows: rows.count,
+            features: model.numericFeatures.count + model.categoricalFeatures.count, parameters: parameters,
+            flopsPerRow: model.flopsPerRow, singleRowLatencyNanoseconds: single * 1e9,
+            singleRowLatencyP99Nanoseconds: p99 * 1e9, batchRowsPerSecond: batch, batchRows: batchRows,
+            peakMemoryBytes: peakMemory())
+    }
+
+    /// The speed part, for a ``ModelCost``.
+    public var speed: ModelCost.Speed {
+        ModelCost.Speed(rowsPerSecond: batchRowsPerSecond, singleRowLatency: singleRowLatencyNanoseconds / 1e9,
+                        measuredRows: rows)
+    }
+
+    /// Whether this library was compiled with optimisation.
+    public static var isOptimizedBuild: Bool {
+        #if DEBUG
+        return false
+        #else
+        return true
+        #endif
+    }
+
+    static func singleRowLatency(_ model: ScoringModel, _ rows: RawRows, _ options: Options) throws -> (Double, Double) {
+        let scorer = RowScorer(model)
+        let clock = ContinuousClock()
+        var sink: Float = 0
+        var next = 0
+        let nNumeric = rows.numericWidth, nCategorical = rows.categoricalWidth
+        return try rows.numeric.withUnsafeBufferPointer { numeric in
+            try rows.categories.withUnsafeBufferPointer { categories in
+                func call() throws {
+                    let values = UnsafeBufferPointer(rebasing: numeric[(next * nNumeric)..<((next + 1) * nNumeric)])
+                    let slots = UnsafeBufferPointer(rebasing: categories[(next * nCategorical)..<((next + 1) * nCategorical)])
+                    sink += try scorer.score(numeric: values, categories: slots)
+                    next += 1
+                    if next == rows.count { next = 0 }
+                }
+                // Warm up, then size the groups so one takes about 20 µs.
+                for _ in 0..<min(1000, max(10, rows.count)) { try call() }
+                let probe = try clock.measure { for _ in 0..<10 { try call() } }.seconds / 10
+                let group = max(1, min(1000, Int((20e-6 / max(probe, 1e-9)).rounded(.up))))
+                var perCall: [Double] = []
+                var total = 0.0
+                while perCall.count < 11 || (total < options.minimumSeconds && perCall.count < options.maximumRepeats) {
+                    let elapsed = try clock.measure { for _ in 0..<group { try call() } }.seconds
+                    perCall.append(elapsed / Double(group))
+                    total += elapsed
+                }
+                blackHole(sink)
+                perCall.sort()
+                let median = perCall.count % 2 == 1 ? perCall[perCall.count / 2]
+                    : (perCall[perCall.count / 2 - 1] + perCall[perCall.count / 2]) / 2
+                let p99 = perCall[min(perCall.count - 1, Int((Double(perCall.count) * 0.99).rounded(.down)))]
+                return (median, p99)
+            }
+        }
+    }
+
+    static func batchThroughput(_ model: ScoringModel, _ rows: RawRows, _ options: Options) throws -> (Double, Int) {
+        var batch = rows
+        if rows.count < options.batchRows {
+            var numeric: [Float] = [], categories: [Int32] = []
+            let repeats = (options.batchRows + rows.count - 1) / rows.count
+            numeric.reserveCapacity(rows.numeric.count * repeats)
+            categories.reserveCapacity(rows.categories.count * repeats)
+            for _ in 0..<repeats {
+                numeric += rows.numeric
+                categories += rows.categories
+            }
+            batch = RawRows(numeric: numeric, categories: categories, numericWidth: rows.numericWidth,
+                            categoricalWidth: rows.categoricalWidth)
+        }
+        let clock = ContinuousClock()
+        var best = Double.infinity, total = 0.0, passes = 0
+        var sink: Float = 0
+        while passes < 2 || (total < options.minimumSeconds && passes < min(options.maximumRepeats, 50)) {
+            let elapsed = try clock.measure { sink += try model.scores(batch).first ?? 0 }.seconds
+            best = min(best, elapsed)
+            total += elapsed
+            passes += 1
+        }
+        blackHole(sink)
+        return (Double(batch.count) / max(best, 1e-12), batch.count)
+    }
+
+    @inline(never)
+    static func blackHole(_ value: Float) {
+        if value.isNaN && value.sign == .minus && value.significandBitPattern == 0x12345 { print(value) }
+    }
+
+    /// Peak resident set size of this process, in bytes (0 where the system does not say).
+    public static func peakMemory() -> Int {
+        var usage = rusage()
+        #if os(Linux)
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Int(usage.ru_maxrss) * 1024
+        #else
+        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
+        return Int(usage.ru_maxrss)
+        #endif
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, compiled, kernel, rows, features, parameters
+        case optimizedBuild = "optimized_build"
+        case flopsPerRow = "flops_per_row"
+        case singleRowLatencyNanoseconds = "single_row_latency_ns"
+        case singleRowLatencyP99Nanoseconds = "single_row_latency_p99_ns"
+        case batchRowsPerSecond = "batch_rows_per_second"
+        case batchRows = "batch_rows"
+        case peakMemoryBytes = "peak_memory_bytes"
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    public var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

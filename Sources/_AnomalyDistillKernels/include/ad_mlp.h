@@ -1,0 +1,54 @@
+/// Inference of small dense networks (multilayer perceptrons), one row or a few rows at a time, chosen at
+/// run time by CPU features. Built for the scoring path: no allocation, no lock, the weights laid out once.
+#ifndef AD_MLP_H
+#define AD_MLP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Activations applied after a dense layer.
+enum {
+    AD_ACTIVATION_IDENTITY = 0,
+    AD_ACTIVATION_RELU = 1,
+    AD_ACTIVATION_LEAKY_RELU = 2, ///< slope in `ad_dense_layer.slope`
+    AD_ACTIVATION_TANH = 3,
+    AD_ACTIVATION_SIGMOID = 4,
+};
+
+/// One dense layer, `y = activation(b + x · W)`, in the layout the kernel reads.
+///
+/// When `outputs > 1`, `stride` is `outputs` rounded up to a multiple of 8 and `weight` holds `inputs` rows of
+/// `stride` floats (row k: the weights from input k to every output, zero in the padding); `bias` has `stride`
+/// floats (zero in the padding). When `outputs == 1`, `stride` is 1 and `weight` is the `inputs` weights,
+/// contiguous. Both must stay valid while the layer is used.
+typedef struct {
+    long inputs;
+    long outputs;
+    long stride;
+    const float *weight;
+    const float *bias;
+    int activation;
+    float slope;
+} ad_dense_layer;
+
+/// Floats of scratch memory `ad_mlp_forward` needs for layers whose widest `stride` is `widest`.
+long ad_mlp_scratch_floats(long widest);
+
+/// Runs `count` layers over `rows` rows of `x` (row stride `x_stride`, `layers[0].inputs` values each) and
+/// writes the last layer's `outputs` values of row r to `out + r * out_stride`.
+///
+/// Each row is computed with the same operations in the same order whatever `rows` is and wherever the row
+/// sits in the batch, so scoring a row alone and in a batch gives bitwise the same result (on one machine).
+/// `scratch` holds `ad_mlp_scratch_floats(widest)` floats, 32-byte aligned.
+void ad_mlp_forward(const ad_dense_layer *layers, int count, const float *x, long x_stride, long rows,
+                    float *out, long out_stride, float *scratch);
+
+/// The kernel set chosen for this CPU: "avx2-fma" or "portable".
+const char *ad_mlp_kernel(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
