@@ -81,67 +81,101 @@ AD_MLP_AVX2 static inline float ad_hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// A one-output layer on one row: vectorised over the inputs, two accumulators, a scalar tail.
+// A one-output layer on one row: vectorised over the inputs, four accumulators, a scalar tail, a fixed
+// order of sums.
 AD_MLP_AVX2 static inline float ad_dot_row_avx2(const ad_dense_layer *L, const float *a) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     long k = 0, n = L->inputs;
-    for (; k + 16 <= n; k += 16) {
+    for (; k + 32 <= n; k += 32) {
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(L->weight + k), s0);
         s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 8), _mm256_loadu_ps(L->weight + k + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 16), _mm256_loadu_ps(L->weight + k + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 24), _mm256_loadu_ps(L->weight + k + 24), s3);
     }
-    if (k + 8 <= n) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(L->weight + k), s0);
-        k += 8;
-    }
+    for (; k + 8 <= n; k += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(L->weight + k), s0);
     float tail = 0;
     for (; k < n; k++) tail = fmaf(a[k], L->weight[k], tail);
-    return ad_activate(L->bias[0] + (ad_hsum8(_mm256_add_ps(s0, s1)) + tail), L->activation, L->slope);
+    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    return ad_activate(L->bias[0] + (ad_hsum8(s) + tail), L->activation, L->slope);
 }
 
-// R rows (1..AD_MLP_BLOCK) of a layer with several outputs.
-#define AD_LAYER_ROWS(R)                                                                                       \
-    AD_MLP_AVX2 static void ad_layer_rows##R(const ad_dense_layer *L, const float *in, long in_stride,         \
-                                             float *out, long out_stride) {                                    \
-        const long K = L->inputs, S = L->stride;                                                               \
-        for (long o = 0; o < S; o += 8) {                                                                      \
-            __m256 even[R], odd[R];                                                                            \
-            __m256 b = _mm256_loadu_ps(L->bias + o);                                                           \
-            for (int r = 0; r < R; r++) { even[r] = b; odd[r] = _mm256_setzero_ps(); }                         \
-            const float *w = L->weight + o;                                                                    \
-            long k = 0;                                                                                        \
-            for (; k + 1 < K; k += 2) {                                                                        \
-                __m256 w0 = _mm256_loadu_ps(w + k * S), w1 = _mm256_loadu_ps(w + (k + 1) * S);                 \
-                for (int r = 0; r < R; r++) {                                                                  \
-                    even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(in + r * in_stride + k), w0, even[r]);        \
-                    odd[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(in + r * in_stride + k + 1), w1, odd[r]);      \
-                }                                                                                              \
-            }                                                                                                  \
-            if (k < K) {                                                                                       \
-                __m256 w0 = _mm256_loadu_ps(w + k * S);                                                        \
-                for (int r = 0; r < R; r++)                                                                    \
-                    even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(in + r * in_stride + k), w0, even[r]);        \
-            }                                                                                                  \
-            for (int r = 0; r < R; r++)                                                                        \
-                _mm256_storeu_ps(out + r * out_stride + o,                                                     \
-                                 ad_activate8(_mm256_add_ps(even[r], odd[r]), L->activation, L->slope));       \
-        }                                                                                                      \
+// Output blocks (8 lanes each, from block o0) of one row with several partial sums per block (input k goes to
+// partial k mod P), so that 8 independent chains keep both FMA units busy instead of waiting on one chain.
+// Written out with named registers: arrays of accumulators were spilled to the stack by the compiler.
+#define AD_W(k, b) _mm256_loadu_ps(w + (k) * S + 8 * (b))
+#define AD_X(k) _mm256_broadcast_ss(a + (k))
+#define AD_OUT(b, sum) _mm256_storeu_ps(y + o0 + 8 * (b), ad_activate8((sum), L->activation, L->slope))
+
+// Four blocks, two partials (even and odd inputs).
+AD_MLP_AVX2 static inline void ad_row_blocks4(const ad_dense_layer *L, const float *a, float *y, long o0) {
+    const long K = L->inputs, S = L->stride;
+    const float *w = L->weight + o0;
+    __m256 e0 = _mm256_loadu_ps(L->bias + o0), e1 = _mm256_loadu_ps(L->bias + o0 + 8);
+    __m256 e2 = _mm256_loadu_ps(L->bias + o0 + 16), e3 = _mm256_loadu_ps(L->bias + o0 + 24);
+    __m256 d0 = _mm256_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
+    long k = 0;
+    for (; k + 2 <= K; k += 2) {
+        __m256 x = AD_X(k), z = AD_X(k + 1);
+        e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
+        e2 = _mm256_fmadd_ps(x, AD_W(k, 2), e2); e3 = _mm256_fmadd_ps(x, AD_W(k, 3), e3);
+        d0 = _mm256_fmadd_ps(z, AD_W(k + 1, 0), d0); d1 = _mm256_fmadd_ps(z, AD_W(k + 1, 1), d1);
+        d2 = _mm256_fmadd_ps(z, AD_W(k + 1, 2), d2); d3 = _mm256_fmadd_ps(z, AD_W(k + 1, 3), d3);
     }
-AD_LAYER_ROWS(1)
-AD_LAYER_ROWS(2)
-AD_LAYER_ROWS(3)
-AD_LAYER_ROWS(4)
+    if (k < K) {
+        __m256 x = AD_X(k);
+        e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
+        e2 = _mm256_fmadd_ps(x, AD_W(k, 2), e2); e3 = _mm256_fmadd_ps(x, AD_W(k, 3), e3);
+    }
+    AD_OUT(0, _mm256_add_ps(e0, d0)); AD_OUT(1, _mm256_add_ps(e1, d1));
+    AD_OUT(2, _mm256_add_ps(e2, d2)); AD_OUT(3, _mm256_add_ps(e3, d3));
+}
+
+// Two blocks, four partials.
+AD_MLP_AVX2 static inline void ad_row_blocks2(const ad_dense_layer *L, const float *a, float *y, long o0) {
+    const long K = L->inputs, S = L->stride;
+    const float *w = L->weight + o0;
+    __m256 p0 = _mm256_loadu_ps(L->bias + o0), q0 = _mm256_loadu_ps(L->bias + o0 + 8);
+    __m256 p1 = _mm256_setzero_ps(), q1 = p1, p2 = p1, q2 = p1, p3 = p1, q3 = p1;
+    long k = 0;
+    for (; k + 4 <= K; k += 4) {
+        __m256 x0 = AD_X(k), x1 = AD_X(k + 1), x2 = AD_X(k + 2), x3 = AD_X(k + 3);
+        p0 = _mm256_fmadd_ps(x0, AD_W(k, 0), p0); q0 = _mm256_fmadd_ps(x0, AD_W(k, 1), q0);
+        p1 = _mm256_fmadd_ps(x1, AD_W(k + 1, 0), p1); q1 = _mm256_fmadd_ps(x1, AD_W(k + 1, 1), q1);
+        p2 = _mm256_fmadd_ps(x2, AD_W(k + 2, 0), p2); q2 = _mm256_fmadd_ps(x2, AD_W(k + 2, 1), q2);
+        p3 = _mm256_fmadd_ps(x3, AD_W(k + 3, 0), p3); q3 = _mm256_fmadd_ps(x3, AD_W(k + 3, 1), q3);
+    }
+    for (; k < K; k++) {
+        __m256 x = AD_X(k);
+        p0 = _mm256_fmadd_ps(x, AD_W(k, 0), p0); q0 = _mm256_fmadd_ps(x, AD_W(k, 1), q0);
+    }
+    AD_OUT(0, _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3)));
+    AD_OUT(1, _mm256_add_ps(_mm256_add_ps(q0, q1), _mm256_add_ps(q2, q3)));
+}
+
+// One block, four partials.
+AD_MLP_AVX2 static inline void ad_row_blocks1(const ad_dense_layer *L, const float *a, float *y, long o0) {
+    const long K = L->inputs, S = L->stride;
+    const float *w = L->weight + o0;
+    __m256 p0 = _mm256_loadu_ps(L->bias + o0), p1 = _mm256_setzero_ps(), p2 = p1, p3 = p1;
+    long k = 0;
+    for (; k + 4 <= K; k += 4) {
+        p0 = _mm256_fmadd_ps(AD_X(k), AD_W(k, 0), p0); p1 = _mm256_fmadd_ps(AD_X(k + 1), AD_W(k + 1, 0), p1);
+        p2 = _mm256_fmadd_ps(AD_X(k + 2), AD_W(k + 2, 0), p2); p3 = _mm256_fmadd_ps(AD_X(k + 3), AD_W(k + 3, 0), p3);
+    }
+    for (; k < K; k++) p0 = _mm256_fmadd_ps(AD_X(k), AD_W(k, 0), p0);
+    AD_OUT(0, _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3)));
+}
 
 AD_MLP_AVX2 static void ad_layer_avx2(const ad_dense_layer *L, const float *in, long in_stride, long rows,
                                       float *out, long out_stride) {
-    if (L->outputs == 1) {
-        for (long r = 0; r < rows; r++) out[r * out_stride] = ad_dot_row_avx2(L, in + r * in_stride);
-        return;
-    }
-    switch (rows) {
-    case 1: ad_layer_rows1(L, in, in_stride, out, out_stride); break;
-    case 2: ad_layer_rows2(L, in, in_stride, out, out_stride); break;
-    case 3: ad_layer_rows3(L, in, in_stride, out, out_stride); break;
-    default: ad_layer_rows4(L, in, in_stride, out, out_stride); break;
+    for (long r = 0; r < rows; r++) {
+        const float *a = in + r * in_stride;
+        float *y = out + r * out_stride;
+        if (L->outputs == 1) { y[0] = ad_dot_row_avx2(L, a); continue; }
+        long blocks = L->stride / 8, o0 = 0;
+        for (; blocks >= 4; blocks -= 4, o0 += 32) ad_row_blocks4(L, a, y, o0);
+        if (blocks >= 2) { ad_row_blocks2(L, a, y, o0); blocks -= 2; o0 += 16; }
+        if (blocks == 1) ad_row_blocks1(L, a, y, o0);
     }
 }
 #endif

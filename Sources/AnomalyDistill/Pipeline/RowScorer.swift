@@ -10,7 +10,7 @@ public final class RowScorer {
     public let model: ScoringModel
     private let input: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutableRawBufferPointer?
-    private var output: Float = 0
+    private let output: UnsafeMutablePointer<Float>
 
     /// The score, probability and decision of one row (see ``ScoringModel`` for their meaning).
     public struct Result: Sendable, Hashable {
@@ -25,10 +25,13 @@ public final class RowScorer {
         input = .allocate(capacity: max(model.inputWidth, 1))
         input.initialize(repeating: 0, count: max(model.inputWidth, 1))
         scratch = model.compiled?.makeScratch()
+        output = .allocate(capacity: 1)
+        output.initialize(to: 0)
     }
 
     deinit {
         input.deallocate()
+        output.deallocate()
         scratch?.deallocate()
     }
 
@@ -50,10 +53,8 @@ public final class RowScorer {
         }
         if let compiled = model.compiled, let scratch, let values = numeric.baseAddress ?? (numeric.count == 0 ? UnsafePointer(input) : nil) {
             model.prepare(numeric: values, categories: categories.baseAddress, into: input)
-            withUnsafeMutablePointer(to: &output) { out in
-                compiled.forward(input, inputStride: model.inputWidth, rows: 1, into: out, outputStride: 1, scratch: scratch)
-            }
-            return output
+            compiled.forward(input, inputStride: model.inputWidth, rows: 1, into: output, outputStride: 1, scratch: scratch)
+            return output.pointee
         }
         let rows = RawRows(numeric: Array(numeric), categories: Array(categories),
                            numericWidth: numeric.count, categoricalWidth: categories.count)

@@ -20,7 +20,7 @@ public struct ScoringBenchmark: Codable, Sendable {
         /// The most groups of single-row calls and the most batch passes.
         public var maximumRepeats: Int
 
-        public init(batchRows: Int = 100_000, minimumSeconds: Double = 0.3, maximumRepeats: Int = 2_000) {
+        public init(batchRows: Int = 100_000, minimumSeconds: Double = 0.3, maximumRepeats: Int = 1_000_000) {
             self.batchRows = batchRows
             self.minimumSeconds = minimumSeconds
             self.maximumRepeats = maximumRepeats

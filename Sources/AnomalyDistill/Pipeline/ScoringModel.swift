@@ -67,14 +67,14 @@ public struct ScoringModel: Sendable {
     let compiled: CompiledNetwork?
     /// For each preprocessor feature: numeric (index into ``numericFeatures``) or categorical (index into
     /// ``categoricalFeatures``), with its first column in the model's input.
-    let layout: [(numeric: Bool, index: Int, offset: Int)]
+    let layout: [(numeric: Bool, index: Int, offset: Int, width: Int)]
+    /// Width of the preprocessed row the model sees.
+    public let inputWidth: Int
 
     /// The model's kind (`student_mlp`, `isolation_forest`, ...).
     public var kind: String { type(of: detector).kind }
     /// The columns the model reads (label and ignored columns included, as at training).
     public var schema: Schema { preprocessor.schema }
-    /// Width of the preprocessed row the model sees.
-    public var inputWidth: Int { preprocessor.outputWidth }
     /// Whether one row is scored by the compiled, allocation-free path.
     public var isCompiled: Bool { compiled != nil }
     /// The arithmetic per row (from the compiled network when there is one, else the model's estimate).
@@ -121,19 +121,19 @@ public struct ScoringModel: Sendable {
         let deviation = detector.state.scoreDeviation
         probabilityScale = deviation > 0 && deviation.isFinite && Float(deviation) > 0 ? Float(deviation) : 1
         var numeric: [NumericFeature] = [], categorical: [CategoricalFeature] = []
-        var layout: [(Bool, Int, Int)] = []
+        var layout: [(Bool, Int, Int, Int)] = []
         var inputScale: [Float] = []
         var offset = 0
         for feature in preprocessor.features {
             switch feature {
             case let .numeric(name, median, center, scale):
-                layout.append((true, numeric.count, offset))
+                layout.append((true, numeric.count, offset, 1))
                 numeric.append(NumericFeature(name: name, median: Float(median), center: Float(center),
                                               scale: Float(scale), fill: Float((median - center) / scale),
                                               inverseScale: Float(1 / scale)))
                 inputScale.append(Float(1 / scale))
             case let .categorical(name, categories):
-                layout.append((false, categorical.count, offset))
+                layout.append((false, categorical.count, offset, categories.count + 1))
                 categorical.append(CategoricalFeature(
                     name: name, categories: categories,
                     slots: Dictionary(categories.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })))
@@ -143,7 +143,8 @@ public struct ScoringModel: Sendable {
         }
         numericFeatures = numeric
         categoricalFeatures = categorical
-        self.layout = layout.map { (numeric: $0.0, index: $0.1, offset: $0.2) }
+        self.layout = layout.map { (numeric: $0.0, index: $0.1, offset: $0.2, width: $0.3) }
+        inputWidth = offset
         if let network = (detector as? any NetworkScorer)?.scoringNetwork, network.outputWidth == 1,
            let compiled = CompiledNetwork(network, inputScale: inputScale), compiled.inputWidth == offset {
             self.compiled = compiled
@@ -255,8 +256,7 @@ public struct ScoringModel: Sendable {
                         let x = numeric[item.index]
                         input[item.offset] = (x.isNaN ? feature.median : x) - feature.center
                     } else {
-                        let width = categoricalFeatures[item.index].categories.count + 1
-                        (input + item.offset).update(repeating: 0, count: width)
+                        (input + item.offset).update(repeating: 0, count: item.width)
                         let slot = categories?[item.index] ?? -1
                         if slot >= 0 { input[item.offset + Int(slot)] = 1 }
                     }
