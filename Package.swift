@@ -76,5 +76,11 @@ if ProcessInfo.processInfo.environment["ANOMALY_DISTILL_BENCHMARKS"] != nil {
             path: "Benchmarks/Kernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Scoring",
+            dependencies: ["AnomalyDistill", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Scoring",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 }
