@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import _AnomalyDistillKernels
 
 /// Reads CSV records (RFC 4180) from a plain file, a gzip file or standard input, in chunks.
@@ -213,6 +214,18 @@ final class CSVRecordReader {
     }
 
     // MARK: - Reading
+
+    /// Lets the system drop the pages of a memory-mapped file that were parsed already, so a streaming reader's
+    /// resident memory stays bounded on a file of any size (nothing before the current record is read again).
+    func releaseParsedPages() {
+        guard isMapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = (position / page) * page
+        guard end > releasedUpTo else { return }
+        madvise(UnsafeMutableRawPointer(buffer + releasedUpTo), end - releasedUpTo, Int32(MADV_DONTNEED))
+        releasedUpTo = end
+    }
+    private var releasedUpTo = 0
 
     /// Called before reading more input from a stream (not a mapped file), that is, before a read that may
     /// wait: a live consumer (`score -` on a pipe) emits what it has parsed so far.

@@ -133,6 +133,7 @@ public struct ScoreStream {
             lines.removeAll(keepingCapacity: true)
             try write(out)
             writer.give(back: out)
+            records.releaseParsedPages()
         }
         try write(writer.header())
         records.willRead = {
