@@ -70,6 +70,8 @@ public struct ScoringModel: Sendable {
     let layout: [(numeric: Bool, index: Int, offset: Int, width: Int)]
     /// Width of the preprocessed row the model sees.
     public let inputWidth: Int
+    /// The layout of the compiled network's input, for the per-row loop.
+    let plan: InputPlan
 
     /// The model's kind (`student_mlp`, `isolation_forest`, ...).
     public var kind: String { type(of: detector).kind }
@@ -145,6 +147,11 @@ public struct ScoringModel: Sendable {
         categoricalFeatures = categorical
         self.layout = layout.map { (numeric: $0.0, index: $0.1, offset: $0.2, width: $0.3) }
         inputWidth = offset
+        plan = InputPlan(
+            numeric: self.layout.filter(\.numeric).map { item in
+                (offset: item.offset, median: numeric[item.index].median, center: numeric[item.index].center)
+            },
+            categorical: self.layout.filter { !$0.numeric }.map { (offset: $0.offset, width: $0.width) })
         if let network = (detector as? any NetworkScorer)?.scoringNetwork, network.outputWidth == 1,
            let compiled = CompiledNetwork(network, inputScale: inputScale), compiled.inputWidth == offset {
             self.compiled = compiled
@@ -248,21 +255,7 @@ public struct ScoringModel: Sendable {
     /// columns (the `1 / scale` is in the weights), one-hot for categorical ones.
     @inline(__always)
     func prepare(numeric: UnsafePointer<Float>, categories: UnsafePointer<Int32>?, into input: UnsafeMutablePointer<Float>) {
-        numericFeatures.withUnsafeBufferPointer { features in
-            layout.withUnsafeBufferPointer { layout in
-                for item in layout {
-                    if item.numeric {
-                        let feature = features[item.index]
-                        let x = numeric[item.index]
-                        input[item.offset] = (x.isNaN ? feature.median : x) - feature.center
-                    } else {
-                        (input + item.offset).update(repeating: 0, count: item.width)
-                        let slot = categories?[item.index] ?? -1
-                        if slot >= 0 { input[item.offset + Int(slot)] = 1 }
-                    }
-                }
-            }
-        }
+        plan.prepare(numeric: numeric, categories: categories, into: input)
     }
 
     /// The preprocessed matrix of raw rows (the general path), as ``Preprocessor/transform(_:)`` computes it.
