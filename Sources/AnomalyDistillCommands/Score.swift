@@ -123,18 +123,10 @@ enum Standard {
         try? writeAll(Array((line + "\n").utf8), to: 2, name: "standard error")
     }
 
+    /// - Throws: ``OutputClosed`` when the reader closed the pipe, `DataError.unwritable` for another failure.
     static func writeAll(_ bytes: [UInt8], to descriptor: Int32, name: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { throw OutputClosed() }
-                    throw DataError.unreadable(file: name, reason: "cannot write: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
+        let failure = bytes.withUnsafeBytes { OutputFile.writeAll($0, to: descriptor) }
+        if failure == EPIPE { throw OutputClosed() }
+        if failure != 0 { throw DataError.unwritable(file: name, reason: String(cString: strerror(failure))) }
     }
 }

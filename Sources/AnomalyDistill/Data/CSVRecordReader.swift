@@ -112,6 +112,33 @@ final class CSVRecordReader {
         return try scratch.withUnsafeBufferPointer(body)
     }
 
+    /// Field `index` as a number: `NaN` for a missing token, `nil` for text that is not a number.
+    ///
+    /// - Throws: `DataError.nonFinite` (the value cut to a readable length) for `inf` or a number beyond the
+    ///   float range.
+    func number(_ index: Int, column: String) throws -> Float? {
+        try withField(index) { bytes in
+            if TokenClass.isMissing(bytes) { return .nan }
+            var value: Float = 0
+            let status = ad_parse_float(bytes.baseAddress, bytes.count, &value)
+            if status == Int32(AD_PARSE_FINITE) { return value }
+            if status == Int32(AD_PARSE_NON_FINITE) {
+                throw DataError.nonFinite(location(field: index), column: column, found: Self.excerpt(bytes))
+            }
+            return nil
+        }
+    }
+
+    /// Field `index`'s text cut to 64 bytes with a note of its full length, for messages.
+    func excerpt(_ index: Int) -> String {
+        withField(index) { Self.excerpt($0) }
+    }
+
+    static func excerpt(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.count > 64 else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<64]), as: UTF8.self) + "… (\(bytes.count) bytes)"
+    }
+
     /// Field `index` as a string.
     func string(_ index: Int) -> String {
         withField(index) { String(decoding: $0, as: UTF8.self) }

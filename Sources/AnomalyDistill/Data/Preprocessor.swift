@@ -120,8 +120,7 @@ public struct Preprocessor: Codable, Sendable, Equatable {
             }
             switch (feature, table.values[position]) {
             case let (.numeric(_, median, center, scale), .numeric(numbers)):
-                let fill = Float((median - center) / scale)
-                let c = Float(center), s = Float(1 / scale)
+                let (fill, c, s) = Self.numericCoefficients(median: median, center: center, scale: scale)
                 output.scalars.withUnsafeMutableBufferPointer { out in
                     for r in 0..<numbers.count {
                         let x = numbers[r]
@@ -146,6 +145,13 @@ public struct Preprocessor: Codable, Sendable, Equatable {
             offset += feature.width
         }
         return output
+    }
+
+    /// The `Float`s a numeric column is transformed with: a missing value becomes `fill`, a value `x` becomes
+    /// `(x − center) · inverseScale`. Every path that preprocesses numbers uses these, so they round alike.
+    static func numericCoefficients(median: Double, center: Double, scale: Double)
+        -> (fill: Float, center: Float, inverseScale: Float) {
+        (Float((median - center) / scale), Float(center), Float(1 / scale))
     }
 
     /// Linear-interpolation quantile of sorted values (NumPy's default), `nil` when empty.

@@ -181,18 +181,7 @@ struct TableReader {
                     anomalies += label
                     if keep { labels.append(label) }
                 case .numeric:
-                    let outcome: Float? = try records.withField(j) { bytes in
-                        if TokenClass.isMissing(bytes) { return .nan }
-                        var value: Float = 0
-                        let status = ad_parse_float(bytes.baseAddress, bytes.count, &value)
-                        if status == Int32(AD_PARSE_FINITE) { return value }
-                        if status == Int32(AD_PARSE_NON_FINITE) {
-                            throw DataError.nonFinite(records.location(field: j), column: state.name,
-                                                      found: String(decoding: bytes, as: UTF8.self))
-                        }
-                        return nil
-                    }
-                    if let value = outcome {
+                    if let value = try records.number(j, column: state.name) {
                         if value.isNaN {
                             state.missing += 1
                             rowMissing = true

@@ -69,15 +69,23 @@ public final class OutputFile {
     /// Appends bytes.
     public func write(_ buffer: UnsafeRawBufferPointer) throws {
         guard descriptor >= 0 else { throw DataError.unwritable(file: path, reason: "the output was closed") }
+        let failure = Self.writeAll(buffer, to: descriptor)
+        if failure != 0 { throw DataError.unwritable(file: path, reason: String(cString: strerror(failure))) }
+    }
+
+    /// Writes every byte of `buffer` to a file descriptor, retrying short and interrupted writes.
+    /// - Returns: 0, or the `errno` of the write that failed (`EPIPE` for a closed pipe).
+    public static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32 {
         var offset = 0
         while offset < buffer.count {
             let n = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw DataError.unwritable(file: path, reason: String(cString: strerror(errno)))
+                return errno
             }
             offset += n
         }
+        return 0
     }
 
     /// Makes the written bytes the target's contents (an atomic rename).

@@ -52,7 +52,7 @@ public final class RowScorer {
                 reason: "expected \(model.numericFeatures.count) numeric and \(model.categoricalFeatures.count) categorical values, found \(numeric.count) and \(categories.count)")
         }
         if let compiled = model.compiled, let scratch, let values = numeric.baseAddress ?? (numeric.count == 0 ? UnsafePointer(input) : nil) {
-            model.prepare(numeric: values, categories: categories.baseAddress, into: input)
+            model.plan.prepare(numeric: values, categories: categories.baseAddress, into: input)
             compiled.forward(input, inputStride: model.inputWidth, rows: 1, into: output, outputStride: 1, scratch: scratch)
             return output.pointee
         }

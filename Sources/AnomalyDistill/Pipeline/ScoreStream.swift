@@ -109,11 +109,10 @@ public struct ScoreStream {
         let numericPositions = try model.numericFeatures.map { try position($0.name) }
         let categoricalPositions = try model.categoricalFeatures.map { try position($0.name) }
 
-        var writer = OutputWriter(model: model, options: options, inputHeader: header)
+        var writer = OutputWriter(options: options, inputHeader: header)
         var summary = Summary()
         var rows = model.emptyRows()
         var inputs: [[String]] = []
-        var lines: [Int] = []
         var pendingError: (any Error)?
         let chunk = max(1, options.chunkRows)
 
@@ -130,7 +129,6 @@ public struct ScoreStream {
             summary.rows += rows.count
             rows.removeAll()
             inputs.removeAll(keepingCapacity: true)
-            lines.removeAll(keepingCapacity: true)
             try write(out)
             writer.give(back: out)
             records.releaseParsedPages()
@@ -192,7 +190,12 @@ public struct ScoreStream {
                                               found: records.fieldCount)
                 }
                 for (k, position) in numericPositions.enumerated() {
-                    numericRow[k] = try Self.number(records, position, name: model.numericFeatures[k].name)
+                    let name = model.numericFeatures[k].name
+                    guard let value = try records.number(position, column: name) else {
+                        throw DataError.notANumber(records.location(field: position), column: name,
+                                                   found: records.excerpt(position))
+                    }
+                    numericRow[k] = value
                 }
                 for (k, position) in categoricalPositions.enumerated() {
                     let feature = model.categoricalFeatures[k]
@@ -209,39 +212,11 @@ public struct ScoreStream {
             rows.categories.append(contentsOf: categoricalRow)
             rows.count += 1
             if options.keepInput { inputs.append(records.strings()) }
-            lines.append(records.line)
             if rows.count >= chunk { try flush() }
         }
         records.willRead = nil
         try flush()
         return summary
-    }
-
-    /// The numeric value of field `index`: `NaN` for a missing token.
-    /// - Throws: `DataError.nonFinite` for `inf` or a number beyond the float range, `DataError.notANumber`
-    ///   for text (quoted, cut to a readable length).
-    static func number(_ records: CSVRecordReader, _ index: Int, name: String) throws -> Float {
-        let parsed: Float? = try records.withField(index) { bytes in
-            if TokenClass.isMissing(bytes) { return .nan }
-            var value: Float = 0
-            let status = ad_parse_float(bytes.baseAddress, bytes.count, &value)
-            if status == Int32(AD_PARSE_FINITE) { return value }
-            if status == Int32(AD_PARSE_NON_FINITE) {
-                throw DataError.nonFinite(records.location(field: index), column: name, found: Self.excerpt(bytes))
-            }
-            return nil
-        }
-        guard let parsed else {
-            throw DataError.notANumber(records.location(field: index), column: name,
-                                       found: records.withField(index) { Self.excerpt($0) })
-        }
-        return parsed
-    }
-
-    /// A field's text, cut to 64 characters with a note of its full length.
-    static func excerpt(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard bytes.count > 64 else { return String(decoding: bytes, as: UTF8.self) }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<64]), as: UTF8.self) + "… (\(bytes.count) bytes)"
     }
 }
 
@@ -251,7 +226,7 @@ struct OutputWriter {
     let inputHeader: [String]
     private var spare: [UInt8] = []
 
-    init(model: ScoringModel, options: ScoreStream.Options, inputHeader: [String]) {
+    init(options: ScoreStream.Options, inputHeader: [String]) {
         self.options = options
         self.inputHeader = inputHeader
     }
@@ -300,13 +275,13 @@ struct OutputWriter {
             func key(_ name: String) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                Self.append(Self.jsonString(name), to: &out)
+                Self.append(JSONText.string(name), to: &out)
                 out.append(UInt8(ascii: ":"))
             }
             if let input {
                 for (name, field) in zip(inputHeader, input) {
                     key(name)
-                    Self.append(Self.jsonString(field), to: &out)
+                    Self.append(JSONText.string(field), to: &out)
                 }
             }
             for column in options.columns {
@@ -339,27 +314,5 @@ struct OutputWriter {
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

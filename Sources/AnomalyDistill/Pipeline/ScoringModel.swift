@@ -28,7 +28,7 @@ public struct ScoringModel: Sendable {
         public var median: Float
         public var center: Float
         public var scale: Float
-        /// `(median − center) / scale` and `1 / scale`, rounded as ``Preprocessor`` rounds them.
+        /// `(median − center) / scale` and `1 / scale` (``Preprocessor/numericCoefficients(median:center:scale:)``).
         var fill: Float
         var inverseScale: Float
     }
@@ -130,10 +130,11 @@ public struct ScoringModel: Sendable {
             switch feature {
             case let .numeric(name, median, center, scale):
                 layout.append((true, numeric.count, offset, 1))
-                numeric.append(NumericFeature(name: name, median: Float(median), center: Float(center),
-                                              scale: Float(scale), fill: Float((median - center) / scale),
-                                              inverseScale: Float(1 / scale)))
-                inputScale.append(Float(1 / scale))
+                let coefficients = Preprocessor.numericCoefficients(median: median, center: center, scale: scale)
+                numeric.append(NumericFeature(name: name, median: Float(median), center: coefficients.center,
+                                              scale: Float(scale), fill: coefficients.fill,
+                                              inverseScale: coefficients.inverseScale))
+                inputScale.append(coefficients.inverseScale)
             case let .categorical(name, categories):
                 layout.append((false, categorical.count, offset, categories.count + 1))
                 categorical.append(CategoricalFeature(
@@ -239,7 +240,7 @@ public struct ScoringModel: Sendable {
                 while start < range.upperBound {
                     let count = min(Self.block, range.upperBound - start)
                     for r in 0..<count {
-                        prepare(numeric: numeric.baseAddress! + (start + r) * numericFeatures.count,
+                        plan.prepare(numeric: numeric.baseAddress! + (start + r) * numericFeatures.count,
                                 categories: categories.baseAddress.map { $0 + (start + r) * categoricalFeatures.count },
                                 into: input + r * width)
                     }
@@ -249,13 +250,6 @@ public struct ScoringModel: Sendable {
                 }
             }
         }
-    }
-
-    /// Writes the compiled network's input for one raw row: `value − center` (missing → median) for numeric
-    /// columns (the `1 / scale` is in the weights), one-hot for categorical ones.
-    @inline(__always)
-    func prepare(numeric: UnsafePointer<Float>, categories: UnsafePointer<Int32>?, into input: UnsafeMutablePointer<Float>) {
-        plan.prepare(numeric: numeric, categories: categories, into: input)
     }
 
     /// The preprocessed matrix of raw rows (the general path), as ``Preprocessor/transform(_:)`` computes it.
