@@ -129,6 +129,18 @@ enum SavedStudent {
     }
 }
 
+@Suite struct BrokenPipeTests {
+    @Test("a reader that closed the pipe ends the output quietly (OutputClosed), not with an error dump")
+    func closedPipe() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        close(fds[0])
+        defer { close(fds[1]) }
+        #expect(throws: OutputClosed.self) { try Standard.writeAll(Array("score\n".utf8), to: fds[1], name: "standard output") }
+    }
+}
+
 @Suite struct BenchCommandTests {
     @Test("bench --json reports the single-row latency in nanoseconds and the batch throughput")
     func json() throws {

@@ -104,14 +104,15 @@ import Testing
     @Test("bad records stop with file, line and column; skip reports them and goes on")
     func badRecords() throws {
         let model = try ScoringFixture.student()
-        let text = "colour,b,a,label\nred,0.5,100,0\nblue,oops,100,0\nred,0.5\nred,inf,100,0\nnew,,100,0\n"
+        let text = "colour,b,a,label\nred,0.5,100,0\nblue,oops,100,0\nred,0.5\nred,inf,100,0\nnew,,100,0\nred,1,2,0,9\n"
         try TestFiles.with(text) { path in
             let error = #expect(throws: DataError.self) { try Self.output(ScoreStream(model: model), path) }
             #expect(error == .notANumber(FileLocation(file: path, line: 3, column: 2), column: "b", found: "oops"))
             let skip = ScoreStream(model: model, options: ScoreStream.Options(onError: .skip))
             let (csv, summary, reports) = try Self.output(skip, path)
-            #expect(summary.rows == 2 && summary.skipped == 3)
-            #expect(reports.count == 3)
+            #expect(summary.rows == 2 && summary.skipped == 4)
+            #expect(reports.count == 4)
+            #expect(reports[3].contains("\(path):7: expected 4 fields as in the header, found 5"))
             #expect(reports[0].contains("\(path):3:2"))
             #expect(reports[1].contains("\(path):4: expected 4 fields"))
             #expect(reports[2].contains("\(path):5:2") && reports[2].contains("finite"))
