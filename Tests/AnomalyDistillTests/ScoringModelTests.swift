@@ -96,6 +96,31 @@ enum ScoringFixture {
         }
     }
 
+    @Test("a model with categorical columns only is compiled and scores alone as in a batch")
+    func categoricalOnly() throws {
+        let normal = ["red,0", "green,0", "blue,0"]
+        let lines: [String] = (0..<120).map { (r: Int) -> String in r % 30 == 0 ? "purple,1" : normal[r % 3] }
+        let text = "colour,label\n" + lines.joined(separator: "\n") + "\n"
+        try TestFiles.with(text) { path in
+            let table = try Table.read(path)
+            let preprocessor = try Preprocessor.fit(table)
+            let x = try preprocessor.transform(table)
+            var random = RandomSource(seed: 2)
+            let student = try Distiller(epochs: 3, rowsPerEpoch: 300).distill(
+                teacher: try IsolationForest(trees: 10).fit(x, using: &random), x: x, using: &random)
+            let model = try ScoringModel(detector: student, preprocessor: preprocessor)
+            #expect(model.isCompiled && model.numericFeatures.isEmpty)
+            let rows = try model.rows(table)
+            let batch = try model.scores(rows)
+            let scorer = RowScorer(model)
+            let single = try rows.categories.withUnsafeBufferPointer { c in
+                try scorer.score(numeric: UnsafeBufferPointer(start: nil, count: 0), categories: UnsafeBufferPointer(rebasing: c[0..<1]))
+            }
+            #expect(single == batch[0])
+            #expect(batch.allSatisfy { $0.isFinite })
+        }
+    }
+
     @Test("a teacher goes through its own scorer and equals preprocess-then-score exactly")
     func generalPath() throws {
         let model = try ScoringFixture.teacher()

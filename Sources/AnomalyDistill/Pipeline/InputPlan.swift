@@ -41,10 +41,12 @@ final class InputPlan: @unchecked Sendable {
 
     /// Writes one row's network input.
     @inline(__always)
-    func prepare(numeric: UnsafePointer<Float>, categories: UnsafePointer<Int32>?, into input: UnsafeMutablePointer<Float>) {
-        for k in 0..<numericCount {
-            let x = numeric[k]
-            input[numericOffset[k]] = (x.isNaN ? median[k] : x) - center[k]
+    /// - Parameters:
+    ///   - numeric: ``numericCount`` values (`nil` only when there are none).
+    ///   - categories: ``categoricalCount`` slots (`nil` only when there are none).
+    func prepare(numeric: UnsafePointer<Float>?, categories: UnsafePointer<Int32>?, into input: UnsafeMutablePointer<Float>) {
+        if let numeric {
+            prepare(numeric: numeric, into: input)
         }
         guard let categories else { return }
         for k in 0..<categoricalCount {
@@ -52,6 +54,14 @@ final class InputPlan: @unchecked Sendable {
             start.update(repeating: 0, count: categoricalWidth[k])
             let slot = categories[k]
             if slot >= 0 { start[Int(slot)] = 1 }
+        }
+    }
+
+    @inline(__always)
+    private func prepare(numeric: UnsafePointer<Float>, into input: UnsafeMutablePointer<Float>) {
+        for k in 0..<numericCount {
+            let x = numeric[k]
+            input[numericOffset[k]] = (x.isNaN ? median[k] : x) - center[k]
         }
     }
 }

@@ -51,8 +51,8 @@ public final class RowScorer {
                 file: "input",
                 reason: "expected \(model.numericFeatures.count) numeric and \(model.categoricalFeatures.count) categorical values, found \(numeric.count) and \(categories.count)")
         }
-        if let compiled = model.compiled, let scratch, let values = numeric.baseAddress ?? (numeric.count == 0 ? UnsafePointer(input) : nil) {
-            model.plan.prepare(numeric: values, categories: categories.baseAddress, into: input)
+        if let compiled = model.compiled, let scratch {
+            model.plan.prepare(numeric: numeric.baseAddress, categories: categories.baseAddress, into: input)
             compiled.forward(input, inputStride: model.inputWidth, rows: 1, into: output, outputStride: 1, scratch: scratch)
             return output.pointee
         }

@@ -240,7 +240,7 @@ public struct ScoringModel: Sendable {
                 while start < range.upperBound {
                     let count = min(Self.block, range.upperBound - start)
                     for r in 0..<count {
-                        plan.prepare(numeric: numeric.baseAddress! + (start + r) * numericFeatures.count,
+                        plan.prepare(numeric: numeric.baseAddress.map { $0 + (start + r) * numericFeatures.count },
                                 categories: categories.baseAddress.map { $0 + (start + r) * categoricalFeatures.count },
                                 into: input + r * width)
                     }
