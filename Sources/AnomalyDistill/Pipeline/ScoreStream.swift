@@ -109,28 +109,43 @@ public struct ScoreStream {
         let numericPositions = try model.numericFeatures.map { try position($0.name) }
         let categoricalPositions = try model.categoricalFeatures.map { try position($0.name) }
 
-        var writer = OutputWriter(options: options, inputHeader: header)
+        let writer = OutputWriter(options: options, inputHeader: header)
         var summary = Summary()
         var rows = model.emptyRows()
         var inputs: [[String]] = []
         var pendingError: (any Error)?
         let chunk = max(1, options.chunkRows)
 
+        // Output buffers, reused from chunk to chunk; a large chunk is formatted in two halves at once.
+        var buffers: [[UInt8]] = [[], []]
         func flush() throws {
             guard rows.count > 0 else { return }
             let scores = try model.scores(rows)
-            var out = writer.take()
-            for r in 0..<rows.count {
-                let flagged = model.isAnomaly(scores[r])
-                if flagged { summary.anomalies += 1 }
-                writer.appendRow(score: scores[r], probability: model.probability(scores[r]), flagged: flagged,
-                                 input: options.keepInput ? inputs[r] : nil, into: &out)
+            let parts = rows.count >= 8_192 ? 2 : 1
+            let share = (rows.count + parts - 1) / parts
+            let echoed = options.keepInput ? inputs : []
+            let formatter = writer, model = self.model
+            var flagged = [Int](repeating: 0, count: parts)
+            buffers.withUnsafeMutableBufferPointer { buffers in
+                flagged.withUnsafeMutableBufferPointer { flagged in
+                    nonisolated(unsafe) let buffers = buffers, flagged = flagged
+                    let format: @Sendable (Int) -> Void = { part in
+                        buffers[part].removeAll(keepingCapacity: true)
+                        for r in (part * share)..<min(scores.count, (part + 1) * share) {
+                            let anomaly = model.isAnomaly(scores[r])
+                            if anomaly { flagged[part] += 1 }
+                            formatter.appendRow(score: scores[r], probability: model.probability(scores[r]), flagged: anomaly,
+                                                input: echoed.isEmpty ? nil : echoed[r], into: &buffers[part])
+                        }
+                    }
+                    if parts == 1 { format(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: format) }
+                }
             }
+            summary.anomalies += flagged.reduce(0, +)
             summary.rows += rows.count
             rows.removeAll()
             inputs.removeAll(keepingCapacity: true)
-            try write(out)
-            writer.give(back: out)
+            for part in 0..<parts { try write(buffers[part]) }
             records.releaseParsedPages()
         }
         try write(writer.header())
@@ -221,25 +236,14 @@ public struct ScoreStream {
 }
 
 /// Formats the output rows of a ``ScoreStream`` into byte buffers.
-struct OutputWriter {
+struct OutputWriter: Sendable {
     let options: ScoreStream.Options
     let inputHeader: [String]
-    private var spare: [UInt8] = []
 
     init(options: ScoreStream.Options, inputHeader: [String]) {
         self.options = options
         self.inputHeader = inputHeader
     }
-
-    /// An empty buffer (reusing the last one's memory).
-    mutating func take() -> [UInt8] {
-        var buffer = spare
-        spare = []
-        buffer.removeAll(keepingCapacity: true)
-        return buffer
-    }
-
-    mutating func give(back buffer: [UInt8]) { spare = buffer }
 
     /// The header line (CSV), or nothing (JSON lines).
     func header() -> [UInt8] {
