@@ -13,7 +13,8 @@
 # Data: cardio's split files (SPLITS/cardio/{train,test}.csv, default SPLITS=/tmp/splits; made in a
 # temporary folder from ../shared/data with ../shared/peers/make_splits.py when absent). Model: MODEL, or
 # ${TMPDIR:-/tmp}/cardio_student.safetensors, trained there with `anomaly-distill run` when absent.
-# Usage: [MODEL=student.safetensors] [ROWS=1000000] [REPEATS=3] Scripts/bench-scoring.sh
+# Usage: [MODEL=student.safetensors] [ROWS=1000000] [REPEATS=3] [DIGITS=6] Scripts/bench-scoring.sh
+# (DIGITS: write the big file's numbers with that many significant digits; default: the split's full text)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -53,11 +54,13 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$bin" bench -m "$model" --data "$test_csv" --json --batch-rows 100000 >"$work/ours.json"
 
 # 2. The big file: the test rows tiled to $rows rows, the split's header.
-python3 - "$test_csv" "$work/big.csv" "$rows" <<'PY'
+python3 - "$test_csv" "$work/big.csv" "$rows" "${DIGITS:-}" <<'PY'
 import sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, dst, n, digits = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 with open(src) as f:
     header, *lines = f.read().splitlines()
+if digits:  # DIGITS=6: numbers written with that many significant digits (%.6g), as many exports do
+    lines = [",".join(format(float(v), f".{digits}g") for v in line.split(",")) for line in lines]
 body = (lines * (n // len(lines) + 1))[:n]
 with open(dst, "w") as f:
     f.write(header + "\n")
