@@ -1,9 +1,9 @@
 // Small dense networks, one row or a block of rows at a time (see ad_mlp.h).
 //
-// A layer with several outputs is computed output block by output block (8 lanes): two accumulators per
-// row take the even and the odd inputs (two dependency chains instead of one), then add. A layer with one
-// output is a dot product vectorised over the inputs, with a fixed horizontal sum. Blocks of up to four rows
-// share each weight load; every row sees exactly the operations it would see alone.
+// A layer with several outputs is computed a row at a time, in groups of output blocks (8 lanes each) with
+// several partial sums per block, so that eight independent FMA chains are in flight; the activation is applied
+// to the row's sums afterwards. A layer with one output is a dot product vectorised over the inputs, with a
+// fixed horizontal sum. Every row sees exactly the same operations in a batch as alone.
 #include "ad_mlp.h"
 
 #include <math.h>
@@ -63,14 +63,6 @@ static void ad_layer_portable(const ad_dense_layer *L, const float *in, long in_
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define AD_MLP_AVX2 __attribute__((target("avx2,fma")))
 
-AD_MLP_AVX2 static inline __m256 ad_activate8(__m256 v, int activation, float slope) {
-    if (activation == AD_ACTIVATION_IDENTITY) return v;
-    if (activation == AD_ACTIVATION_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());
-    float lanes[8] __attribute__((aligned(32)));
-    _mm256_store_ps(lanes, v);
-    for (int i = 0; i < 8; i++) lanes[i] = ad_activate(lanes[i], activation, slope);
-    return _mm256_load_ps(lanes);
-}
 
 // Horizontal sum of 8 lanes in a fixed order.
 AD_MLP_AVX2 static inline float ad_hsum8(__m256 v) {
@@ -104,7 +96,7 @@ AD_MLP_AVX2 static inline float ad_dot_row_avx2(const ad_dense_layer *L, const f
 // Written out with named registers: arrays of accumulators were spilled to the stack by the compiler.
 #define AD_W(k, b) _mm256_loadu_ps(w + (k) * S + 8 * (b))
 #define AD_X(k) _mm256_broadcast_ss(a + (k))
-#define AD_OUT(b, sum) _mm256_storeu_ps(y + o0 + 8 * (b), ad_activate8((sum), L->activation, L->slope))
+#define AD_OUT(b, sum) _mm256_storeu_ps(y + o0 + 8 * (b), (sum))
 
 // Four blocks, two partials (even and odd inputs).
 AD_MLP_AVX2 static inline void ad_row_blocks4(const ad_dense_layer *L, const float *a, float *y, long o0) {
@@ -166,6 +158,18 @@ AD_MLP_AVX2 static inline void ad_row_blocks1(const ad_dense_layer *L, const flo
     AD_OUT(0, _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3)));
 }
 
+// The activation over one row's outputs, after the sums (kept out of the block functions, so that no call
+// sits in their register-heavy code).
+AD_MLP_AVX2 static void ad_activate_row_avx2(const ad_dense_layer *L, float *y) {
+    if (L->activation == AD_ACTIVATION_IDENTITY) return;
+    if (L->activation == AD_ACTIVATION_RELU) {
+        __m256 zero = _mm256_setzero_ps();
+        for (long o = 0; o < L->stride; o += 8) _mm256_storeu_ps(y + o, _mm256_max_ps(_mm256_loadu_ps(y + o), zero));
+        return;
+    }
+    for (long o = 0; o < L->stride; o++) y[o] = ad_activate(y[o], L->activation, L->slope);
+}
+
 AD_MLP_AVX2 static void ad_layer_avx2(const ad_dense_layer *L, const float *in, long in_stride, long rows,
                                       float *out, long out_stride) {
     for (long r = 0; r < rows; r++) {
@@ -176,6 +180,7 @@ AD_MLP_AVX2 static void ad_layer_avx2(const ad_dense_layer *L, const float *in, 
         for (; blocks >= 4; blocks -= 4, o0 += 32) ad_row_blocks4(L, a, y, o0);
         if (blocks >= 2) { ad_row_blocks2(L, a, y, o0); blocks -= 2; o0 += 16; }
         if (blocks == 1) ad_row_blocks1(L, a, y, o0);
+        ad_activate_row_avx2(L, y);
     }
 }
 #endif
