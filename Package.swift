@@ -8,12 +8,19 @@ let package = Package(
     products: [
         // MARK: Public API
         .library(name: "AnomalyDistill", targets: ["AnomalyDistill"]),
+        .library(name: "AnomalyDistillServer", targets: ["AnomalyDistillServer"]),
         .library(name: "AnomalyDistillCommands", targets: ["AnomalyDistillCommands"]),
         .executable(name: "anomaly-distill", targets: ["anomaly-distill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Public API
@@ -25,10 +32,27 @@ let package = Package(
             ],
             resources: [.copy("Resources/breast_cancer_wisconsin.csv")]
         ),
+        // The HTTP scoring service: Hummingbird 2, scoring through `ScoringModel` only.
+        .target(
+            name: "AnomalyDistillServer",
+            dependencies: [
+                "AnomalyDistill",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "AnomalyDistillCommands",
             dependencies: [
                 "AnomalyDistill",
+                "AnomalyDistillServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +76,14 @@ let package = Package(
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AnomalyDistillServerTests",
+            dependencies: [
+                "AnomalyDistillServer",
+                "AnomalyDistill",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "AnomalyDistillCommandsTests",

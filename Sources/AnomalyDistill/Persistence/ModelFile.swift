@@ -40,13 +40,17 @@ public struct ModelFile: Sendable {
     ///   ``ModelError/wrongModelKind(file:expected:found:)`` or
     ///   ``ModelError/nonFiniteWeight(file:tensor:index:)``.
     public static func read(from url: URL, kind: String? = nil) throws -> ModelFile {
-        let bytes: Data
+        try ModelFile(decoding: bytes(of: url), file: url.path, kind: kind)
+    }
+
+    /// The bytes of a model file, undecoded.
+    /// - Throws: ``ModelError/unreadable(file:reason:)``.
+    public static func bytes(of url: URL) throws -> Data {
         do {
-            bytes = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             throw ModelError.unreadable(file: url.path, reason: error.localizedDescription)
         }
-        return try ModelFile(decoding: bytes, file: url.path, kind: kind)
     }
 
     /// Parses and validates the bytes of a model file; see ``read(from:kind:)``.

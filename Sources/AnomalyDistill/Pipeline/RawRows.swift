@@ -89,9 +89,6 @@ extension ScoringModel {
         return rows
     }
 
-    /// The names of the feature columns, in the order rows given as arrays list them.
-    public var featureNames: [String] { preprocessor.features.map(\.name) }
-
     /// Rows given as JSON arrays: each either the feature columns' values in schema order
     /// (``featureNames``) or one value per schema column (label and ignored columns are then skipped).
     ///

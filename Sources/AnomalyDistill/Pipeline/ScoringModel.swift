@@ -55,6 +55,10 @@ public struct ScoringModel: Sendable {
     public let file: String?
     /// Rows with `score > threshold` are anomalies (the model's, or one given).
     public let threshold: Double
+    /// The SHA-256 of the model file's bytes (as `sha256sum` prints it); `nil` for a model built in memory.
+    public private(set) var sha256: String?
+    /// A short id for logs and responses: the first 16 hex digits of ``sha256``, or `"in-memory"`.
+    public var id: String { sha256.map { String($0.prefix(16)) } ?? "in-memory" }
     /// `threshold` as a `Float` rounded down, so `score > decisionThreshold` ⟺ `Double(score) > threshold`.
     public let decisionThreshold: Float
     /// `σ_train` of ``ScoringModel``'s probability (1 when the training scores were all equal).
@@ -72,6 +76,12 @@ public struct ScoringModel: Sendable {
     public let inputWidth: Int
     /// The layout of the compiled network's input, for the per-row loop.
     let plan: InputPlan
+    /// The names of the feature columns, in the order rows given as arrays list them.
+    public let featureNames: [String]
+    /// Feature position (``featureNames`` order) by column name, for rows given as JSON objects.
+    let featureIndex: [String: Int]
+    /// The schema column of each feature, for rows given with one value per schema column.
+    let featureColumns: [Int]
 
     /// The model's kind (`student_mlp`, `isolation_forest`, ...).
     public var kind: String { type(of: detector).kind }
@@ -89,7 +99,8 @@ public struct ScoringModel: Sendable {
     ///   - threshold: Overrides the model's threshold.
     /// - Throws: `ModelError` for a file that is not a valid model of a known kind, or has no preprocessing.
     public init(contentsOf url: URL, threshold: Double? = nil) throws {
-        let file = try ModelFile.read(from: url)
+        let bytes = try ModelFile.bytes(of: url)
+        let file = try ModelFile(decoding: bytes, file: url.path)
         let (detector, preprocessor) = try ModelRegistry.decode(file)
         guard let preprocessor else {
             throw ModelError.invalidMetadata(
@@ -97,6 +108,7 @@ public struct ScoringModel: Sendable {
         }
         try self.init(detector: detector, preprocessor: preprocessor, metadata: file.metadata, file: url.path,
                       threshold: threshold)
+        sha256 = SHA256.hex(bytes)
     }
 
     /// A scoring model from a fitted pipeline in memory.
@@ -148,6 +160,10 @@ public struct ScoringModel: Sendable {
         categoricalFeatures = categorical
         self.layout = layout.map { (numeric: $0.0, index: $0.1, offset: $0.2, width: $0.3) }
         inputWidth = offset
+        featureNames = preprocessor.features.map(\.name)
+        featureIndex = Dictionary(preprocessor.features.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        featureColumns = preprocessor.schema.columns.enumerated()
+            .filter { $0.element.kind == .numeric || $0.element.kind == .categorical }.map(\.offset)
         plan = InputPlan(
             numeric: self.layout.filter(\.numeric).map { item in
                 (offset: item.offset, median: numeric[item.index].median, center: numeric[item.index].center)
@@ -164,8 +180,10 @@ public struct ScoringModel: Sendable {
     /// The same model with another threshold.
     /// - Throws: `ModelError.invalidMetadata` for a threshold that is not finite.
     public func withThreshold(_ threshold: Double) throws -> ScoringModel {
-        try ScoringModel(detector: detector, preprocessor: preprocessor, metadata: metadata, file: file,
-                         threshold: threshold)
+        var model = try ScoringModel(detector: detector, preprocessor: preprocessor, metadata: metadata, file: file,
+                                     threshold: threshold)
+        model.sha256 = sha256
+        return model
     }
 
     /// The largest `Float` not above `threshold`: for every `Float` s, `s > t` ⟺ `Double(s) > threshold`.
