@@ -1,3 +1,4 @@
+import AnomalyDistillServer
 import ArgumentParser
 
 /// The `anomaly-distill` command: anomaly detection made small and fast by knowledge distillation.
@@ -10,4 +11,10 @@ public struct AnomalyDistillCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Process-wide set-up that must happen on the main thread before the command runs: `serve` makes the
+    /// event loops Swift concurrency's global executor (see `ScoringService.adoptEventLoopsAsGlobalExecutor`).
+    public static func prepare(arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        if arguments.first == "serve" { ScoringService.adoptEventLoopsAsGlobalExecutor() }
+    }
 }

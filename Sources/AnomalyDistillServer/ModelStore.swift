@@ -9,10 +9,15 @@ import NIOPosix
 /// in the meantime changes what later requests see, never a request in flight. A file that fails to load
 /// leaves the old model serving.
 public final class ModelStore: Sendable {
-    /// What is served now, and when it was loaded.
-    public struct Loaded: Sendable {
-        public var model: ScoringModel
-        public var loadedAt: Date
+    /// What is served now, and when it was loaded (a class, so that taking it costs one reference count).
+    public final class Loaded: Sendable {
+        public let model: ScoringModel
+        public let loadedAt: Date
+
+        init(model: ScoringModel, loadedAt: Date) {
+            self.model = model
+            self.loadedAt = loadedAt
+        }
     }
 
     /// The file `reload()` reads.

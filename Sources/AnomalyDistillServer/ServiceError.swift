@@ -46,6 +46,13 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
 
     /// The JSON answer.
     public var response: Response {
+        var response = JSONText.response(status, body)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    /// The answer's JSON body.
+    public var body: ByteBuffer {
         var body = ByteBuffer()
         body.writeStaticString("{\"error\":{\"code\":")
         body.writeString(JSONText.string(code))
@@ -56,9 +63,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         body.writeStaticString(",\"field\":")
         body.writeString(field.map(JSONText.string) ?? "null")
         body.writeStaticString("}}")
-        var response = JSONText.response(status, body)
-        for field in headers { response.headers.append(field) }
-        return response
+        return body
     }
 }
 

@@ -77,3 +77,21 @@ int ad_parse_double(const unsigned char *bytes, long length, double *out) {
     *out = library_parse(bytes, length, 0);
     return isfinite(*out) ? AD_PARSE_FINITE : AD_PARSE_NON_FINITE;
 }
+
+int ad_parse_json_float(const unsigned char *bytes, long length, float *out, long *used) {
+    long n = 0;
+    if (!ad_parse_float_bounded(bytes, length, bytes + length, out, &n) || n == 0) return 0;
+    // JSON's grammar is stricter than CSV's: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    long i = bytes[0] == '-' ? 1 : 0;
+    if (i >= n || (unsigned)(bytes[i] - '0') >= 10u) return 0;               // '+', '.5', '-.5'
+    if (bytes[i] == '0' && i + 1 < n && (unsigned)(bytes[i + 1] - '0') < 10u) return 0; // leading zero
+    for (long j = i; j < n; j++) {
+        if (bytes[j] == '.' && (j + 1 >= n || (unsigned)(bytes[j + 1] - '0') >= 10u)) return 0; // '1.'
+    }
+    if (n < length) {  // the number must end where JSON says a value ends
+        unsigned char next = bytes[n];
+        if (!(next == ',' || next == ']' || next == '}' || next == ' ' || next == '\n' || next == '\r' || next == '\t')) return 0;
+    }
+    *used = n;
+    return 1;
+}

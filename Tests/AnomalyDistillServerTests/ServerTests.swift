@@ -276,6 +276,46 @@ import Testing
         }
     }
 
+    @Test("the fast lane (over a socket) answers every body byte for byte as the router does (in process)")
+    func fastLaneMatchesRouter() async throws {
+        var random = RandomSource(seed: 99)
+        var bodies = ServerErrorTests.cases.filter { $0.uri == "/v1/score" && $0.contentType == "application/json" }
+            .compactMap(\.body).map { Array($0.utf8) }
+        bodies += Self.seeds.map { Array($0.utf8) }
+        bodies += [Array(#"{"rows": [[101.5, 0.5, "blue"], [null, -1e-3, "mauve"]]}"#.utf8),
+                   Array(#"{"rows": [[1, 2, "red", 0], {"a": 1, "b": 2, "colour": "x"}]}"#.utf8)]
+        for i in 0..<300 { bodies.append(Self.mutate(Array(Self.seeds[i % Self.seeds.count].utf8), &random)) }
+        let metrics = ServerMetrics()
+        let app = try ServerFixture.application(maxBodyBytes: 65_536, maxRows: 10, metrics: metrics)
+        let corpus = bodies
+        let viaRouter = try await app.test(.router) { client in
+            var answers: [(Int, String)] = []
+            for body in corpus {
+                try await client.execute(uri: "/v1/score", method: .post, headers: ServerFixture.json,
+                                         body: ByteBuffer(bytes: body)) { answers.append(($0.status.code, String(buffer: $0.body))) }
+            }
+            return answers
+        }
+        let viaSocket = try await app.test(.live) { client in
+            var answers: [(Int, String)] = []
+            for body in corpus {
+                try await client.execute(uri: "/v1/score", method: .post, headers: ServerFixture.json,
+                                         body: ByteBuffer(bytes: body)) { answers.append(($0.status.code, String(buffer: $0.body))) }
+            }
+            return answers
+        }
+        #expect(viaRouter.count == corpus.count && viaSocket.count == corpus.count)
+        for (i, (router, socket)) in zip(viaRouter, viaSocket).enumerated() {
+            #expect(router.0 == socket.0 && router.1 == socket.1,
+                    "body \(i) \(String(decoding: corpus[i], as: UTF8.self).prefix(120)): \(router) vs \(socket)")
+        }
+        // Both lanes counted every request.
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        let counted = text.split(separator: "\n").filter { $0.hasPrefix(#"anomaly_distill_http_requests_total{route="/v1/score""#) }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+        #expect(counted == 2 * corpus.count, "\(text)")
+    }
+
     @Test("over a real socket: bad framing-free bodies and a body over the limit leave the server answering")
     func live() async throws {
         let app = try ServerFixture.application(maxBodyBytes: 4_096, maxRows: 50)

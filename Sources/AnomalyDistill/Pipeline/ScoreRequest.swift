@@ -98,7 +98,13 @@ private struct ScoreRequestParser {
         case object
     }
 
-    let model: ScoringModel
+    /// What the parse needs of the model (taken field by field: copying the whole model costs a reference
+    /// count per field, on every request).
+    let featureNames: [String]
+    let featureColumns: [Int]
+    let featureIndex: [String: Int]
+    let layout: [(numeric: Bool, index: Int, offset: Int, width: Int)]
+    let categoricalFeatures: [ScoringModel.CategoricalFeature]
     let bytes: UnsafeBufferPointer<UInt8>
     let limits: ScoreRequestLimits
     var position = 0
@@ -109,14 +115,21 @@ private struct ScoreRequestParser {
     var seen: [Bool]
     /// Values in a row that lists every schema column (label and ignored ones too).
     let allColumns: Int
+    /// Every feature is numeric: rows of numbers take ``parseNumericArrayRow()``.
+    let numericOnly: Bool
 
     init(model: ScoringModel, body: UnsafeBufferPointer<UInt8>, limits: ScoreRequestLimits) {
-        self.model = model
+        featureNames = model.featureNames
+        featureColumns = model.featureColumns
+        featureIndex = model.featureIndex
+        layout = model.layout
+        categoricalFeatures = model.categoricalFeatures
         bytes = body
         self.limits = limits
         rows = model.emptyRows()
         seen = [Bool](repeating: false, count: model.featureNames.count)
         allColumns = model.schema.columns.count
+        numericOnly = model.categoricalFeatures.isEmpty
         tokens.reserveCapacity(allColumns + 1)
     }
 
@@ -191,7 +204,58 @@ private struct ScoreRequestParser {
         }
     }
 
+    /// The common case in one pass: a model with only numeric features and a row of exactly its feature
+    /// values, numbers or null. Anything else — and any doubt, an error included — restores the position and
+    /// returns `false`, and the general path (the one source of every error message) reads the row again.
+    mutating func parseNumericArrayRow() -> Bool {
+        let start = position, width = rows.numericWidth, base = rows.numeric.count
+        let features = layout.count
+        rows.numeric.append(contentsOf: repeatElement(Float.nan, count: width))
+        position += 1
+        var k = 0
+        skipSpace()
+        if peek() == UInt8(ascii: "]") {
+            position += 1
+        } else {
+            while true {
+                skipSpace()
+                guard position < bytes.count, k < features else { return restore(start, base) }
+                if bytes[position] == UInt8(ascii: "n") {
+                    guard bytes.count - position >= 4, bytes[position + 1] == UInt8(ascii: "u"),
+                          bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l")
+                    else { return restore(start, base) }
+                    position += 4
+                } else {
+                    var value: Float = 0
+                    var used = 0
+                    guard ad_parse_json_float(bytes.baseAddress! + position, bytes.count - position, &value, &used) == 1 else {
+                        return restore(start, base)
+                    }
+                    position += used
+                    rows.numeric[base + layout[k].index] = value
+                }
+                k += 1
+                skipSpace()
+                guard position < bytes.count else { return restore(start, base) }
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "]") { break }
+                guard byte == UInt8(ascii: ",") else { return restore(start, base) }
+            }
+        }
+        guard k == features else { return restore(start, base) }
+        rows.count += 1
+        return true
+    }
+
+    private mutating func restore(_ start: Int, _ base: Int) -> Bool {
+        rows.numeric.removeSubrange(base...)
+        position = start
+        return false
+    }
+
     mutating func parseArrayRow(_ row: Int) throws {
+        if numericOnly, fieldError == nil, parseNumericArrayRow() { return }
         position += 1
         tokens.removeAll(keepingCapacity: true)
         skipSpace()
@@ -205,19 +269,19 @@ private struct ScoreRequestParser {
             }
         }
         guard fieldError == nil else { return }
-        let features = model.featureNames.count, columns = allColumns
+        let features = featureNames.count, columns = allColumns
         guard tokens.count == features || tokens.count == columns else {
             let count = tokens.count > max(features, columns) ? "more than \(max(features, columns))" : "\(tokens.count)"
             let everyColumn = columns == features ? "" : " or \(columns) (every column)"
             record(.invalidField(
                 row: row, field: "*",
-                reason: "expected \(features) values (the feature columns \(ScoringModel.list(model.featureNames)))\(everyColumn), found \(count)"))
+                reason: "expected \(features) values (the feature columns \(ScoringModel.list(featureNames)))\(everyColumn), found \(count)"))
             return
         }
         beginRow()
         let byColumn = tokens.count != features
         for k in 0..<features {
-            store(tokens[byColumn ? model.featureColumns[k] : k], feature: k, row: row)
+            store(tokens[byColumn ? featureColumns[k] : k], feature: k, row: row)
             if fieldError != nil { return }
         }
         rows.count += 1
@@ -241,7 +305,7 @@ private struct ScoreRequestParser {
                 let token = try scanValue(depth: 4)
                 if fieldError == nil, let k = featurePosition(key) {
                     if seen[k] {
-                        record(.invalidField(row: row, field: model.featureNames[k], reason: "the key appears more than once"))
+                        record(.invalidField(row: row, field: featureNames[k], reason: "the key appears more than once"))
                     } else {
                         seen[k] = true
                         store(token, feature: k, row: row)
@@ -252,7 +316,7 @@ private struct ScoreRequestParser {
         }
         guard healthy, fieldError == nil else { return }
         if let missing = seen.firstIndex(of: false) {
-            record(.invalidField(row: row, field: model.featureNames[missing],
+            record(.invalidField(row: row, field: featureNames[missing],
                                  reason: "expected a value (null for a missing one), found none"))
             return
         }
@@ -267,7 +331,7 @@ private struct ScoreRequestParser {
 
     /// Writes feature `k`'s value into the last row, or records why it does not fit.
     mutating func store(_ token: Token, feature k: Int, row: Int) {
-        let item = model.layout[k]
+        let item = layout[k]
         if item.numeric {
             let slot = rows.count * rows.numericWidth + item.index
             switch token {
@@ -279,15 +343,15 @@ private struct ScoreRequestParser {
                 if status == Int32(AD_PARSE_FINITE) {
                     rows.numeric[slot] = value
                 } else {
-                    record(.invalidField(row: row, field: model.featureNames[k],
+                    record(.invalidField(row: row, field: featureNames[k],
                                          reason: "expected a finite number (within ±3.4e38), found \(excerpt(start, end))"))
                 }
             default:
-                record(.invalidField(row: row, field: model.featureNames[k],
+                record(.invalidField(row: row, field: featureNames[k],
                                      reason: "expected a number or null, found \(describe(token))"))
             }
         } else {
-            let feature = model.categoricalFeatures[item.index]
+            let feature = categoricalFeatures[item.index]
             let slot = rows.count * rows.categoricalWidth + item.index
             switch token {
             case .null:
@@ -304,7 +368,7 @@ private struct ScoreRequestParser {
             case let .bool(flag):
                 rows.categories[slot] = feature.slot(of: flag ? "true" : "false")
             case .array, .object:
-                record(.invalidField(row: row, field: model.featureNames[k],
+                record(.invalidField(row: row, field: featureNames[k],
                                      reason: "expected a category (text) or null, found \(describe(token))"))
             }
         }
@@ -316,7 +380,7 @@ private struct ScoreRequestParser {
 
     func featurePosition(_ key: Token) -> Int? {
         guard case let .string(start, end, escaped) = key else { return nil }
-        return model.featureIndex[string(start, end, escaped: escaped)]
+        return featureIndex[string(start, end, escaped: escaped)]
     }
 
     func isKey(_ key: Token, _ name: StaticString) -> Bool {

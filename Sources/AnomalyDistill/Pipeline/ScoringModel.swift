@@ -56,9 +56,11 @@ public struct ScoringModel: Sendable {
     /// Rows with `score > threshold` are anomalies (the model's, or one given).
     public let threshold: Double
     /// The SHA-256 of the model file's bytes (as `sha256sum` prints it); `nil` for a model built in memory.
-    public private(set) var sha256: String?
+    public private(set) var sha256: String? {
+        didSet { id = Self.id(sha256) }
+    }
     /// A short id for logs and responses: the first 16 hex digits of ``sha256``, or `"in-memory"`.
-    public var id: String { sha256.map { String($0.prefix(16)) } ?? "in-memory" }
+    public private(set) var id = "in-memory"
     /// `threshold` as a `Float` rounded down, so `score > decisionThreshold` ⟺ `Double(score) > threshold`.
     public let decisionThreshold: Float
     /// `σ_train` of ``ScoringModel``'s probability (1 when the training scores were all equal).
@@ -109,7 +111,10 @@ public struct ScoringModel: Sendable {
         try self.init(detector: detector, preprocessor: preprocessor, metadata: file.metadata, file: url.path,
                       threshold: threshold)
         sha256 = SHA256.hex(bytes)
+        id = Self.id(sha256)  // observers do not run in an initialiser
     }
+
+    private static func id(_ sha256: String?) -> String { sha256.map { String($0.prefix(16)) } ?? "in-memory" }
 
     /// A scoring model from a fitted pipeline in memory.
     ///

@@ -20,6 +20,12 @@ int ad_parse_float(const unsigned char *bytes, long length, float *out);
 /// Same grammar, parsed into the nearest double (exactly as `strtod`).
 int ad_parse_double(const unsigned char *bytes, long length, double *out);
 
+/// A JSON number at the start of `length` bytes, by JSON's grammar, into the nearest float, in the common
+/// cases only (at most 19 digits, a modest exponent, followed by a JSON delimiter or the end). Returns 1
+/// and the bytes used when it decided; 0 when the caller must take its general path (which then also
+/// reports what is wrong).
+int ad_parse_json_float(const unsigned char *bytes, long length, float *out, long *used);
+
 /// A byte source over a plain file, a gzip file (detected by its magic bytes, any number of
 /// members), or standard input (path "-").
 typedef struct ad_reader ad_reader;
