@@ -127,7 +127,7 @@ sleep 5
 settled=$(rss)
 requests=$(awk '/requests in/ {print $1}' "$work/fuzz.wrk")
 curl -s "http://127.0.0.1:$ours_port/metrics" >"$work/metrics.txt"
-server_errors=$(grep -E 'anomaly_distill_http_requests_total\{.*status="5' "$work/metrics.txt" | awk '{s+=$2} END {print s+0}')
+server_errors=$({ grep -E 'anomaly_distill_http_requests_total\{.*status="5' "$work/metrics.txt" || true; } | awk '{s+=$2} END {print s+0}')
 statuses=$(grep -E 'anomaly_distill_http_requests_total\{route="/v1/score",method="POST"' "$work/metrics.txt" \
     | sed -E 's/.*status="([0-9]+)"\} ([0-9]+)/\1:\2/' | tr '\n' ' ')
 health=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ours_port/healthz")
