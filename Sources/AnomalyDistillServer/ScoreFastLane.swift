@@ -48,6 +48,8 @@ final class ScoreFastLane: ChannelDuplexHandler, RemovableChannelHandler {
     private var body = ByteBuffer()
     /// Requests handed to the router whose answers have not ended yet.
     private var outstanding = 0
+    /// The server is shutting down: close after the request being read.
+    private var quiescing = false
 
     init(store: ModelStore, limits: ScoreRequestLimits, maxBodyBytes: Int, metrics: ServerMetrics) {
         self.store = store
@@ -83,7 +85,7 @@ final class ScoreFastLane: ChannelDuplexHandler, RemovableChannelHandler {
             state = .idle
             let (status, answer) = ScoringService.scoreAnswer(body, store: store, limits: limits, metrics: metrics)
             body = ByteBuffer()
-            respond(context, status: status, body: answer, version: version, keepAlive: keepAlive)
+            respond(context, status: status, body: answer, version: version, keepAlive: keepAlive && !quiescing)
             metrics.request(route: "/v1/score", method: "POST", status: status.code, duration: .now - start)
         case (.passing, _):
             if case .end = part { state = .idle }
@@ -97,6 +99,17 @@ final class ScoreFastLane: ChannelDuplexHandler, RemovableChannelHandler {
             // Parts out of order cannot come from NIO's HTTP decoder; let the router's side deal with them.
             context.fireChannelRead(data)
         }
+    }
+
+    /// A graceful shutdown while this lane reads a request: the request is answered (with `Connection: close`)
+    /// and the connection closes then. Otherwise the event goes on to Hummingbird's connection handler, which
+    /// closes the connection once the router's request, if any, is answered.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .collecting = state {
+            quiescing = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -80,6 +80,12 @@ final class ServerProcess {
 
     /// Sends raw bytes over a fresh loopback connection and reads until the server closes it.
     func exchange(_ bytes: [UInt8]) throws -> String {
+        try exchange([bytes])
+    }
+
+    /// Sends each part in turn (`between` runs after each part but the last), then reads until the server
+    /// closes the connection.
+    func exchange(_ parts: [[UInt8]], between: () -> Void = {}) throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw ServeTestError("socket: \(errno)") }
         defer { close(socket) }
@@ -91,11 +97,14 @@ final class ServerProcess {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ServeTestError("connect: \(errno)") }
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { break }  // the server may answer and close before reading everything
-            sent += n
+        sending: for (index, bytes) in parts.enumerated() {
+            if index > 0 { between() }
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard n > 0 else { break sending }  // the server may answer and close before reading everything
+                sent += n
+            }
         }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -204,8 +213,18 @@ struct ServeTestError: Error, CustomStringConvertible {
         #expect(metrics.contains(#"anomaly_distill_model_reloads_total{result="failed"} 1"#), "\(metrics.prefix(2_000))")
         #expect(metrics.contains(#"anomaly_distill_model_reloads_total{result="ok"} 1"#))
 
-        // SIGTERM: a graceful stop, status 0.
-        #expect(server.stop() == 0)
+        // SIGTERM while a request is half sent: it is answered, then the server stops with status 0.
+        let head = "POST /v1/score HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: \(score.utf8.count)\r\n\r\n"
+        let half = score.utf8.count / 2
+        let lastAnswer = try server.exchange([Array(head.utf8) + Array(score.utf8.prefix(half)), Array(score.utf8.dropFirst(half))]) {
+            Thread.sleep(forTimeInterval: 0.3)
+            kill(server.process.processIdentifier, SIGTERM)
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(lastAnswer.hasPrefix("HTTP/1.1 200"), "\(lastAnswer.prefix(300))")
+        #expect(lastAnswer.contains("\"results\""))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
     }
 
     @Test("serve refuses a missing model file and settings out of range with one clear line")
