@@ -6,34 +6,34 @@ struct DetectorArguments: ParsableArguments {
     @Option(help: "The detector: \(DetectorCatalog.names.joined(separator: ", ")).")
     var detector = "ensemble"
 
-    @Option(help: "Expected fraction of anomalies in the training data, in (0, 0.5]; sets the threshold.")
+    @Option(parsing: .unconditional, help: "Expected fraction of anomalies in the training data, in (0, 0.5]; sets the threshold.")
     var contamination = Contamination.default
 
-    @Option(help: "Isolation forest: number of trees.")
+    @Option(parsing: .unconditional, help: "Isolation forest: number of trees, in [1, 100000].")
     var trees: Int?
 
-    @Option(help: "Isolation forest: rows drawn for each tree; MO-GAAL: most training rows for the GAN.")
+    @Option(parsing: .unconditional, help: "Isolation forest: rows drawn for each tree; MO-GAAL: most training rows for the GAN; in [2, 10000000].")
     var subsample: Int?
 
-    @Option(name: .customLong("k"), help: "k-nearest neighbours: neighbours considered.")
+    @Option(name: .customLong("k"), parsing: .unconditional, help: "k-nearest neighbours: neighbours considered, in [1, 10000].")
     var neighbors: Int?
 
     @Option(help: "k-nearest neighbours: largest, mean or median distance.")
     var method: String?
 
-    @Option(help: "Neural detectors: hidden widths, e.g. 64,32.")
+    @Option(help: "Neural detectors: hidden widths, e.g. 64,32 (each in [1, 4096], at most 16 layers).")
     var hidden: String?
 
-    @Option(help: "Neural detectors: training epochs.")
+    @Option(parsing: .unconditional, help: "Neural detectors: training epochs, in [1, 100000].")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Neural detectors: rows per mini-batch.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Neural detectors: rows per mini-batch, in [1, 1000000].")
     var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Neural detectors: the optimiser's learning rate.")
+    @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: "Neural detectors: the optimiser's learning rate (positive).")
     var learningRate: Double?
 
-    @Option(help: "Neural detectors: dropout rate in [0, 1).")
+    @Option(parsing: .unconditional, help: "Neural detectors: dropout rate in [0, 1).")
     var dropout: Double?
 
     @Option(help: "Ensemble: member detectors, e.g. iforest,ecod,autoencoder.")
@@ -49,14 +49,39 @@ struct DetectorArguments: ParsableArguments {
         guard contamination > 0 && contamination <= 0.5 else {
             throw ValidationError("--contamination must be in (0, 0.5], found \(contamination)")
         }
-        if let hidden, parseWidths(hidden) == nil {
-            throw ValidationError("--hidden must be positive integers separated by commas, found \(hidden)")
+        if let hidden {
+            guard let widths = parseWidths(hidden) else {
+                throw ValidationError("--hidden must be integers separated by commas, found \(hidden)")
+            }
+            if widths.count > SettingLimits.layers.upperBound {
+                throw ValidationError("--hidden takes at most \(SettingLimits.layers.upperBound) widths, found \(widths.count)")
+            }
+            for width in widths { try Range.check(width, SettingLimits.width, "--hidden widths") }
+        }
+        try Range.check(trees, SettingLimits.trees, "--trees")
+        try Range.check(subsample, SettingLimits.subsample, "--subsample")
+        try Range.check(neighbors, SettingLimits.neighbors, "--k")
+        try Range.check(epochs, SettingLimits.epochs, "--epochs")
+        try Range.check(batchSize, SettingLimits.batchSize, "--batch-size")
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+            throw ValidationError("--learning-rate must be a positive finite number, found \(learningRate)")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) {
+            throw ValidationError("--dropout must be in [0, 1), found \(dropout)")
+        }
+        if let members, members.split(separator: ",").isEmpty {
+            throw ValidationError("--members must name at least one detector")
+        }
+        do {
+            _ = try makeDetector()  // the library's own checks (an unknown name, ensemble members), before any work
+        } catch {
+            throw ValidationError(String(describing: error))
         }
     }
 
     func parseWidths(_ text: String) -> [Int]? {
         let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
         return parts.compactMap { $0 }
     }
 
@@ -93,7 +118,7 @@ struct SourceArguments: ParsableArguments {
     @Option(help: "A test file with the training file's columns (with --train).")
     var test: String?
 
-    @Option(name: .customLong("test-fraction"), help: "With --data: the fraction of rows held out for testing.")
+    @Option(name: .customLong("test-fraction"), parsing: .unconditional, help: "With --data: the fraction of rows held out for testing.")
     var testFraction = 0.4
 
     @Option(help: "Seed for every random choice (split, model).")
@@ -105,6 +130,9 @@ struct SourceArguments: ParsableArguments {
         case (nil, .some, .some): break
         default: throw ValidationError("give either --data FILE, or --train FILE and --test FILE")
         }
+        if train == "-" && test == "-" {
+            throw ValidationError("--train and --test cannot both read standard input: give at least one of them a file")
+        }
         guard testFraction >= 0 && testFraction < 1 else {
             throw ValidationError("--test-fraction must be in [0, 1), found \(testFraction)")
         }
@@ -113,5 +141,22 @@ struct SourceArguments: ParsableArguments {
     var source: DataSource {
         if let train, let test { return .trainTest(train: train, test: test) }
         return .single(data ?? "", testFraction: testFraction)
+    }
+}
+
+/// Range checks for options, with the option's name and its limits in the message.
+enum Range {
+    static func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ option: String) throws {
+        if let value, !range.contains(value) {
+            throw ValidationError("\(option) must be in [\(show(range.lowerBound)), \(show(range.upperBound))], found \(show(value))")
+        }
+    }
+
+    /// A number as a person writes it: `100`, not `100.0`.
+    static func show<T>(_ value: T) -> String {
+        if let number = value as? Double, number.isFinite, number == number.rounded(), abs(number) < 1e15 {
+            return String(Int64(number))
+        }
+        return "\(value)"
     }
 }

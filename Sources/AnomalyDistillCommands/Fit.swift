@@ -46,13 +46,14 @@ struct Fit: AsyncParsableCommand {
     /// The command's output (tests call this in-process).
     func render() throws -> String {
         let progress = Progress(quiet: quiet || json)
+        let file = try OutputFile.opening(out)
         let configured = try detector.makeDetector()
         progress.stage("Fitting \(configured.description)")
         let result = try progress.withBar {
             try DetectorRun.fit(configured, source: source.source, options: data.readOptions, seed: source.seed,
                                 useLabels: true)
         }
-        try writeModel(result)
+        try writeModel(result, to: file)
         progress.stage("Saved \(out)")
         let output = Output(detector: configured.description, model: out, trainRows: result.trainRows,
                             testRows: result.testRows, fitSeconds: result.fitSeconds, scoreSeconds: result.scoreSeconds,
@@ -71,14 +72,19 @@ struct Fit: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    private func writeModel(_ result: DetectorRunResult) throws {
+    func validate() throws {
+        try CommandOutputs.validate(model: out, report: nil, source: nil)
+    }
+
+    private func writeModel(_ result: DetectorRunResult, to file: OutputFile) throws {
         let training: JSONValue = [
             "detector": .string(detector.detector),
             "seed": .number(Double(source.seed)),
             "train_rows": .number(Double(result.trainRows)),
         ]
-        try DetectorFile.write(result.detector, preprocessor: result.preprocessor, training: training,
-                               to: URL(fileURLWithPath: out))
+        let (metadata, tensors) = try DetectorFile.encode(result.detector, preprocessor: result.preprocessor, training: training)
+        try ModelFile.write(tensors: tensors, metadata: metadata, to: file)
+        try file.committing()
     }
 }
 

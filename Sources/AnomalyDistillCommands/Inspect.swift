@@ -32,8 +32,13 @@ extension Inspect {
     /// A model file: its kind, threshold, schema and tensors.
     func renderModel(_ path: String) throws -> String {
         let model = try ModelFile.read(from: URL(fileURLWithPath: path))
+        // Load it whole, as `evaluate --model` and `score` would: every structural check of its kind.
+        let (detector, preprocessor) = try ModelRegistry.decode(model)
+        if let preprocessor {
+            _ = try ScoringModel(detector: detector, preprocessor: preprocessor, metadata: model.metadata, file: path)
+        }
         let parameters = model.tensors.values.filter { $0.name != "training_scores" }.reduce(0) { $0 + $1.elementCount }
-        let schema = try? model.metadata.schema?.decode(Schema.self)
+        let schema = try preprocessor?.schema
         if json {
             struct Output: Codable {
                 var file: String

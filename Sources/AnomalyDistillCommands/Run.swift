@@ -28,8 +28,13 @@ struct Run: AsyncParsableCommand {
         print(try render())
     }
 
+    func validate() throws {
+        try CommandOutputs.validate(model: out, report: report, source: source)
+    }
+
     func render() throws -> String {
         let progress = Progress(quiet: quiet || json)
+        let outputs = try CommandOutputs(model: out, report: report)
         let configured = try teacher.makeDetector()
         let distiller = try studentOptions.makeDistiller()
         progress.stage("Teacher: \(configured.description)")
@@ -38,7 +43,7 @@ struct Run: AsyncParsableCommand {
                                     options: data.readOptions, seed: source.seed, useLabels: studentOptions.useLabels)
         }
         let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
-                                          model: out, report: report, title: "AnomalyDistill: teacher vs student", json: json)
+                                          outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json)
         progress.stage("Saved \(out)")
         return text
     }
@@ -71,15 +76,20 @@ struct Distill: AsyncParsableCommand {
         print(try render())
     }
 
+    func validate() throws {
+        try CommandOutputs.validate(model: out, report: report, source: source)
+    }
+
     func render() throws -> String {
         let progress = Progress(quiet: quiet || json)
+        let outputs = try CommandOutputs(model: out, report: report)
         let distiller = try studentOptions.makeDistiller()
         let result = try progress.withBar {
             try DistillationRun.distill(teacherFile: URL(fileURLWithPath: teacherFile), distiller: distiller,
                                         source: source.source, seed: source.seed, useLabels: studentOptions.useLabels)
         }
-        return try StudentFile.finish(result, teacher: teacherFile, student: distiller.description, model: out,
-                                      report: report, title: "AnomalyDistill: teacher vs student", json: json)
+        return try StudentFile.finish(result, teacher: teacherFile, student: distiller.description, outputs: outputs,
+                                      title: "AnomalyDistill: teacher vs student", json: json)
     }
 }
 
@@ -109,6 +119,8 @@ struct Demo: AsyncParsableCommand {
 
     func render() throws -> String {
         let progress = Progress(quiet: quiet || json)
+        let model = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("anomaly-distill-demo.safetensors").path
+        let outputs = try CommandOutputs(model: model, report: report)
         let path = try EmbeddedData.breastCancerPath()
         // The embedded set is 37% malignant: anomalies are not rare. As the ODDS `wbc` set does, keep
         // every benign row and a seeded sample of malignant ones, 10% of the rows.
@@ -120,21 +132,52 @@ struct Demo: AsyncParsableCommand {
             try DistillationRun.run(teacher: teacher, distiller: distiller, source: .table(table, testFraction: 0.4),
                                     seed: seed)
         }
-        let model = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("anomaly-distill-demo.safetensors").path
-        return try StudentFile.finish(result, teacher: teacher.description, student: distiller.description, model: model,
-                                      report: report, title: "AnomalyDistill demo: breast cancer (embedded)", json: json)
+        return try StudentFile.finish(result, teacher: teacher.description, student: distiller.description, outputs: outputs,
+                                      title: "AnomalyDistill demo: breast cancer (embedded)", json: json)
     }
 }
 
 /// What the distillation commands do once the student exists: save it, compare, report, print.
 enum StudentFile {
-    /// Saves the student with its preprocessing to `model`, writes the HTML report when asked, and
+    /// Writes the student with its preprocessing and, when asked, the HTML report into the outputs opened
+    /// before the work, then commits them — nothing is written unless everything before succeeded — and
     /// returns the comparison as a table or JSON.
-    static func finish(_ result: DistillationRunResult, teacher: String, student: String, model: String,
-                       report: String?, title: String, json: Bool) throws -> String {
-        try DetectorFile.write(result.student, preprocessor: result.preprocessor, to: URL(fileURLWithPath: model))
-        let output = try DistillationOutput(result, teacher: teacher, student: student, model: model)
-        try output.writeReport(to: report, title: title)
-        return json ? try JSONOutput.string(output) : output.text()
+    static func finish(_ result: DistillationRunResult, teacher: String, student: String, outputs: CommandOutputs,
+                       title: String, json: Bool) throws -> String {
+        let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor)
+        try ModelFile.write(tensors: tensors, metadata: metadata, to: outputs.model)
+        let output = try DistillationOutput(result, teacher: teacher, student: student, model: outputs.model.path)
+        if let report = outputs.report { try report.write(Array(try output.reportHTML(title: title).utf8)) }
+        let text = json ? try JSONOutput.string(output) : output.text()
+        try outputs.model.committing()
+        try outputs.report?.commit()
+        return text
+    }
+}
+
+/// The files a command writes, opened — so checked: not a directory, a device or a pipe, in a folder that
+/// exists and can be written — before any work starts, and committed after all of it succeeded.
+struct CommandOutputs {
+    let model: OutputFile
+    let report: OutputFile?
+
+    init(model: String, report: String?) throws {
+        self.model = try OutputFile.opening(model)
+        self.report = try report.map { try OutputFile(path: $0) }
+    }
+
+    /// The checks that need no file system: both paths given, not the same, test rows for a report.
+    static func validate(model: String, report: String?, source: SourceArguments?) throws {
+        guard !model.isEmpty else { throw ValidationError("--out must name a file, found an empty path") }
+        if let report {
+            guard !report.isEmpty else { throw ValidationError("--report must name a file, found an empty path") }
+            let resolved = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+            if resolved(report) == resolved(model) {
+                throw ValidationError("--report and --out name the same file, \(report)")
+            }
+            if let source, source.data != nil, source.testFraction == 0 {
+                throw ValidationError("--report needs test rows: give --test, or --test-fraction above 0")
+            }
+        }
     }
 }

@@ -4,13 +4,13 @@ import Foundation
 
 /// How the student is built and trained (`run`, `distill`, `demo`).
 struct StudentArguments: ParsableArguments {
-    @Option(help: "The student: mlp (widths from the feature count), mlp:32,16, or linear.")
+    @Option(help: "The student: mlp (widths from the feature count), mlp:32,16 (widths in [1, 4096], at most 16 layers), or linear.")
     var student = "mlp"
 
-    @Option(help: "Distillation temperature T > 0 (soft target σ(ℓ/T)).")
+    @Option(parsing: .unconditional, help: "Distillation temperature T in [0.1, 100] (soft target σ(ℓ/T)).")
     var temperature = 2.0
 
-    @Option(help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
+    @Option(parsing: .unconditional, help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
     var alpha = 0.5
 
     @Option(help: "Synthetic probes labelled by the teacher: uniform (default), all, none, or a list of jitter,mixup,uniform.")
@@ -19,18 +19,16 @@ struct StudentArguments: ParsableArguments {
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style).")
     var objective = "soft"
 
-    @Option(name: .customLong("student-epochs"), help: "Most epochs for the student (early stopping ends sooner).")
+    @Option(name: .customLong("student-epochs"), parsing: .unconditional, help: "Most epochs for the student (early stopping ends sooner), in [1, 100000].")
     var studentEpochs = 200
 
     @Flag(name: .customLong("use-labels"), help: "Mix the training labels into the student's loss (weight 1 − α).")
     var useLabels = false
 
     func validate() throws {
-        guard temperature > 0 && temperature.isFinite else {
-            throw ValidationError("--temperature must be > 0, found \(temperature)")
-        }
+        try Range.check(temperature, SettingLimits.temperature, "--temperature")
         guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be in [0, 1], found \(alpha)") }
-        guard studentEpochs >= 1 else { throw ValidationError("--student-epochs must be at least 1") }
+        try Range.check(studentEpochs, SettingLimits.epochs, "--student-epochs")
         do {
             _ = try StudentArchitecture(parsing: student)
             _ = try TransferSet.Augmentation(parsing: augment)
@@ -101,17 +99,13 @@ struct DistillationOutput: Codable {
         comparison = try result.comparison(teacherName: teacher, studentName: student)
     }
 
-    /// Writes the self-contained HTML report, when there were test rows to compare on.
-    func writeReport(to path: String?, title: String) throws {
-        guard let path else { return }
+    /// The self-contained HTML report.
+    /// - Throws: `ConfigurationError.invalidSetting` when there were no test rows to compare on.
+    func reportHTML(title: String) throws -> String {
         guard let comparison else {
-            throw DataError.invalidArgument(name: "report", reason: "a report needs test rows (--test or --test-fraction > 0)")
+            throw ConfigurationError.invalidSetting(name: "report", reason: "a report needs test rows (--test or --test-fraction > 0)")
         }
-        do {
-            try comparison.html(title: title).write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw DataError.unreadable(file: path, reason: "cannot write the report: \(error.localizedDescription)")
-        }
+        return comparison.html(title: title)
     }
 
     /// Scalars in a model's tensors (training scores excluded).

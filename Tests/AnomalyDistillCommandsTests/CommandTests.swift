@@ -72,10 +72,14 @@ import Testing
     }
 
     @Test("evaluate rejects conflicting or out-of-range threshold options", arguments: [
-        ["--threshold", "1", "--best-f1"], ["--contamination", "0.7"], ["--fp-budget", "2"], ["--contamination", "0"],
+        (["--threshold", "1", "--best-f1"], "--best-f1"), (["--contamination", "0.7"], "--contamination"),
+        (["--fp-budget", "2"], "--fp-budget"), (["--contamination", "0"], "--contamination"),
     ])
-    func evaluateValidation(options: [String]) {
-        #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(["evaluate", "--scores", "x.csv"] + options) }
+    func evaluateValidation(options: [String], named: String) {
+        let error = #expect(throws: (any Error).self) {
+            try AnomalyDistillCommand.parseAsRoot(["evaluate", "--scores", "x.csv"] + options)
+        }
+        #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(named) } == true, "\(String(describing: error))")
     }
 
     @Test("evaluate with one-class labels or a missing score column is a clear error")
@@ -125,15 +129,14 @@ import Testing
 
     @Test("fit rejects a missing data source, an unknown detector and a bad contamination")
     func fitValidation() throws {
-        #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(["fit", "--out", "m.safetensors"]) }
-        #expect(throws: (any Error).self) {
-            try AnomalyDistillCommand.parseAsRoot(["fit", "--data", "d.csv", "--out", "m", "--contamination", "0.9"])
+        for (arguments, message) in [
+            (["fit", "--out", "m.safetensors"], "give either --data FILE, or --train FILE and --test FILE"),
+            (["fit", "--data", "d.csv", "--out", "m", "--contamination", "0.9"], "--contamination must be in (0, 0.5], found 0.9"),
+            (["fit", "--detector", "nope", "--data", "d.csv", "--out", "m"], "invalid detector: expected one of"),
+        ] {
+            let error = #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(arguments) }
+            #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(message) } == true, "\(String(describing: error))")
         }
-        let data = try Self.dataset(rows: 60)
-        defer { try? FileManager.default.removeItem(atPath: data) }
-        let fit = try #require(try AnomalyDistillCommand.parseAsRoot(
-            ["fit", "--detector", "nope", "--data", data, "--out", "/tmp/x.safetensors"]) as? Fit)
-        #expect(throws: DataError.self) { try fit.render() }
     }
 }
 
@@ -186,13 +189,27 @@ import Testing
         #expect(try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try evaluate.render().utf8)).report.rocAUC > 0.85)
     }
 
-    @Test("bad distillation options are usage errors", arguments: [
-        ["--temperature", "0"], ["--temperature", "-1"], ["--alpha", "1.5"], ["--student", "mlp:0"],
-        ["--student", "tree"], ["--augment", "noise"], ["--objective", "hinge"],
+    @Test("bad distillation options are usage errors naming the option and its range", arguments: [
+        (["--temperature", "0"], "--temperature must be in [0.1, 100], found 0"),
+        (["--temperature", "-1"], "--temperature must be in [0.1, 100], found -1"),
+        (["--temperature", "1e-150"], "--temperature must be in [0.1, 100], found 1e-150"),
+        (["--temperature", "1e9"], "--temperature must be in [0.1, 100], found 1000000000"),
+        (["--alpha", "1.5"], "--alpha must be in [0, 1], found 1.5"),
+        (["--student", "mlp:0"], "expected widths in [1, 4096], found 0"),
+        (["--student", "mlp:100000"], "expected widths in [1, 4096], found 100000"),
+        (["--student", "mlp:65536,65536"], "expected widths in [1, 4096], found 65536"),
+        (["--student", "tree"], "expected \"linear\", \"mlp\" or"),
+        (["--augment", "noise"], "noise"), (["--objective", "hinge"], "--objective must be soft or score-matching"),
+        (["--student-epochs", "0"], "--student-epochs must be in [1, 100000], found 0"),
     ])
-    func badOptions(options: [String]) {
-        #expect(throws: (any Error).self) {
-            try AnomalyDistillCommand.parseAsRoot(["run", "--data", "d.csv", "--out", "s.safetensors"] + options)
+    func badOptions(options: [String], message: String) {
+        for command in ["run", "distill"] {
+            let source = command == "run" ? ["--data", "d.csv"] : ["--teacher", "t.safetensors", "--data", "d.csv"]
+            let error = #expect(throws: (any Error).self) {
+                try AnomalyDistillCommand.parseAsRoot([command] + source + ["--out", "s.safetensors"] + options)
+            }
+            #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(message) } == true,
+                    "\(command): \(error.map { AnomalyDistillCommand.message(for: $0) } ?? "no error")")
         }
     }
 

@@ -229,9 +229,10 @@ struct ServeTestError: Error, CustomStringConvertible {
 
     @Test("serve refuses a missing model file and settings out of range with one clear line")
     func refuses() throws {
-        #expect(throws: (any Error).self) {
+        let port = #expect(throws: (any Error).self) {
             try AnomalyDistillCommand.parseAsRoot(["serve", "-m", "x.safetensors", "--port", "70000"])
         }
+        #expect(port.map { AnomalyDistillCommand.message(for: $0).contains("--port must be in [0, 65535], found 70000") } == true)
         do {
             _ = try AnomalyDistillCommand.parseAsRoot(["serve", "-m", "x.safetensors", "--max-rows", "0"])
             Issue.record("expected a validation error")

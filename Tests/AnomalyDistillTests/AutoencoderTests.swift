@@ -94,7 +94,7 @@ enum NeuralDetectorProblems {
             let expected = (each[0][r] + each[1][r] + each[2][r]) / 3
             #expect(abs(scores[r] - expected) <= 1e-5 * max(1, expected))
         }
-        #expect(throws: DataError.self) { try Autoencoder(networks: 0).validate() }
+        #expect(throws: ConfigurationError.self) { try Autoencoder(networks: 0).validate() }
     }
 
     @Test("the architecture mirrors the encoder as PyOD's: d → 64 → 32 → 64 → d")
@@ -172,9 +172,9 @@ enum NeuralDetectorProblems {
 
     @Test("bad settings are rejected by validate() and fit", arguments: badSettings)
     func badSetting(detector: Autoencoder) throws {
-        #expect(throws: DataError.self) { try detector.validate() }
+        #expect(throws: ConfigurationError.self) { try detector.validate() }
         var random = RandomSource(seed: 0)
-        #expect(throws: DataError.self) { try detector.fit(Matrix([[1, 2], [3, 4]]), labels: nil, using: &random) }
+        #expect(throws: ConfigurationError.self) { try detector.fit(Matrix([[1, 2], [3, 4]]), labels: nil, using: &random) }
     }
 
     @Test("bad input: no rows, non-finite values, the wrong width at scoring time")

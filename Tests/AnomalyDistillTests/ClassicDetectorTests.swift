@@ -108,9 +108,9 @@ enum PlantedOutliers {
         KNearestNeighbors(contamination: 0.6),
     ])
     func invalidConfiguration(detector: any Detector) {
-        #expect(throws: DataError.self) { try detector.validate() }
+        #expect(throws: ConfigurationError.self) { try detector.validate() }
         var random = RandomSource(seed: 0)
-        #expect(throws: DataError.self) { _ = try detector.fit(Matrix([[1], [2], [3]]), labels: nil, using: &random) }
+        #expect(throws: ConfigurationError.self) { _ = try detector.fit(Matrix([[1], [2], [3]]), labels: nil, using: &random) }
     }
 
     @Test("a NaN or infinity is reported with its row and column", arguments: Kind.allCases, [Float.nan, .infinity, -.infinity])

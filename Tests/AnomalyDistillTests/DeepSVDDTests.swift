@@ -109,8 +109,8 @@ import Testing
 
     @Test("bad settings are rejected by validate() and fit", arguments: badSettings)
     func badSetting(detector: DeepSVDD) throws {
-        #expect(throws: DataError.self) { try detector.validate() }
+        #expect(throws: ConfigurationError.self) { try detector.validate() }
         var random = RandomSource(seed: 0)
-        #expect(throws: DataError.self) { try detector.fit(Matrix([[1, 2], [3, 4]]), labels: nil, using: &random) }
+        #expect(throws: ConfigurationError.self) { try detector.fit(Matrix([[1, 2], [3, 4]]), labels: nil, using: &random) }
     }
 }

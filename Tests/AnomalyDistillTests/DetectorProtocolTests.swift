@@ -33,7 +33,7 @@ import Testing
 
     @Test("non-finite training scores, no rows and a bad contamination are errors", arguments: [0.0, 0.51, -1])
     func badState(contamination: Double) {
-        #expect(throws: DataError.self) { try Self.state([1, 2], contamination: contamination) }
+        #expect(throws: ConfigurationError.self) { try Self.state([1, 2], contamination: contamination) }
     }
 
     @Test("non-finite or missing training scores are training errors")

@@ -145,9 +145,9 @@ import Testing
         d = Self.small(); d.contamination = 0.7; bad.append(d)
         d = Self.small(); d.teacher.epochs = 0; bad.append(d)
         for detector in bad {
-            #expect(throws: DataError.self) { try detector.validate() }
+            #expect(throws: ConfigurationError.self) { try detector.validate() }
             var random = RandomSource(seed: 1)
-            #expect(throws: DataError.self) { _ = try detector.fit(data.x, labels: nil, using: &random) }
+            #expect(throws: ConfigurationError.self) { _ = try detector.fit(data.x, labels: nil, using: &random) }
         }
         var random = RandomSource(seed: 1)
         let fitted = try Self.small(epochs: 1).fit(data.x, labels: nil, using: &random)

@@ -49,7 +49,7 @@ import Testing
 
     @Test("a temperature that is not positive is an error", arguments: [0.0, -1.0, .nan, .infinity])
     func badTemperature(temperature: Double) {
-        #expect(throws: DataError.self) { try SoftTargets(trainingScores: Self.scores, threshold: 4, temperature: temperature) }
+        #expect(throws: ConfigurationError.self) { try SoftTargets(trainingScores: Self.scores, threshold: 4, temperature: temperature) }
     }
 
     @Test("soft targets round-trip through JSON")

@@ -132,7 +132,7 @@ import Testing
 
     @Test("bad student specs are errors", arguments: ["", "mlp:", "mlp:0", "mlp:8,-1", "mlp:a", "mlp:8,,4", "tree", "linear:3"])
     func badSpecs(text: String) {
-        #expect(throws: DataError.self) { try StudentArchitecture(parsing: text) }
+        #expect(throws: ConfigurationError.self) { try StudentArchitecture(parsing: text) }
     }
 
     @Test("default widths follow the feature count")
@@ -149,8 +149,8 @@ import Testing
     func badSettings(temperature: Double, alpha: Double) throws {
         let teacher = try Teacher.ecod.fit()
         let distiller = Distiller(temperature: temperature, softWeight: alpha)
-        #expect(throws: DataError.self) { try distiller.validate() }
-        #expect(throws: DataError.self) { try Self.distill(distiller, teacher: teacher) }
+        #expect(throws: ConfigurationError.self) { try distiller.validate() }
+        #expect(throws: ConfigurationError.self) { try Self.distill(distiller, teacher: teacher) }
     }
 
     @Test("a learning rate that makes training diverge is an error, not a model")

@@ -94,7 +94,7 @@ import Testing
 
     @Test("an unknown augmentation or a negative ratio is an error")
     func badOptions() throws {
-        #expect(throws: DataError.self) { try TransferSet.Augmentation(parsing: "rotate") }
-        #expect(throws: DataError.self) { try Self.probes(.all, ratio: -1) }
+        #expect(throws: ConfigurationError.self) { try TransferSet.Augmentation(parsing: "rotate") }
+        #expect(throws: ConfigurationError.self) { try Self.probes(.all, ratio: -1) }
     }
 }

@@ -61,12 +61,12 @@ import Testing
 
     @Test("an empty ensemble, a nested ensemble or bad buckets are clear errors")
     func badConfigurations() {
-        #expect(throws: DataError.self) { try Ensemble(members: []).validate() }
-        #expect(throws: DataError.self) { try Ensemble(members: [ECOD()], buckets: 0).validate() }
-        #expect(throws: DataError.self) { try Ensemble(members: [ECOD()], contamination: 0.6).validate() }
+        #expect(throws: ConfigurationError.self) { try Ensemble(members: []).validate() }
+        #expect(throws: ConfigurationError.self) { try Ensemble(members: [ECOD()], buckets: 0).validate() }
+        #expect(throws: ConfigurationError.self) { try Ensemble(members: [ECOD()], contamination: 0.6).validate() }
         var options = DetectorOptions()
         options.members = ["ecod", "ensemble"]
-        #expect(throws: DataError.self) { try DetectorCatalog.make("ensemble", options: options) }
-        #expect(throws: DataError.self) { try DetectorCatalog.make("no-such-detector", options: DetectorOptions()) }
+        #expect(throws: ConfigurationError.self) { try DetectorCatalog.make("ensemble", options: options) }
+        #expect(throws: ConfigurationError.self) { try DetectorCatalog.make("no-such-detector", options: DetectorOptions()) }
     }
 }

@@ -43,7 +43,7 @@ import Testing
         let collector = Collector()
         parser.delegate = collector
         guard parser.parse() else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "svg", reason: "not well formed: \(String(describing: parser.parserError))")
         }
         return collector.names

@@ -73,7 +73,7 @@ import Testing
         #expect {
             try KNearestNeighbors(k: k).fit(Self.random(rows: 5, columns: 2, seed: 0), using: &random)
         } throws: { error in
-            guard case let DataError.invalidArgument(name, reason) = error else { return false }
+            guard case let ConfigurationError.invalidSetting(name, reason) = error else { return false }
             return name == "k" && reason.contains("k must be < number of training rows")
         }
     }

@@ -169,9 +169,9 @@ import Testing
             MOGAAL(contamination: 0),
         ])
     func badSettings(detector: MOGAAL) {
-        #expect(throws: DataError.self) { try detector.validate() }
+        #expect(throws: ConfigurationError.self) { try detector.validate() }
         var random = RandomSource(seed: 0)
-        #expect(throws: DataError.self) { try detector.fit(Matrix([[0], [1]]), labels: nil, using: &random) }
+        #expect(throws: ConfigurationError.self) { try detector.fit(Matrix([[0], [1]]), labels: nil, using: &random) }
     }
 
     @Test("the noise split follows the authors' (k − i) blocks")

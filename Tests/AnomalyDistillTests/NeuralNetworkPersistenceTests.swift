@@ -57,10 +57,10 @@ import Testing
 
     @Test("inconsistent architectures are rejected")
     func architecture() {
-        #expect(throws: DataError.self) {
+        #expect(throws: ConfigurationError.self) {
             try NetworkArchitecture(inputWidth: 3, layers: [.dense(inputs: 4, outputs: 2, bias: true)])
         }
-        #expect(throws: DataError.self) {
+        #expect(throws: ConfigurationError.self) {
             try NetworkArchitecture(
                 inputWidth: 3,
                 layers: [
@@ -68,7 +68,7 @@ import Testing
                     .batchNorm(features: 3, momentum: 0.1, epsilon: 1e-5),
                 ])
         }
-        #expect(throws: DataError.self) {
+        #expect(throws: ConfigurationError.self) {
             try NetworkArchitecture.mlp(inputWidth: 3, hidden: [4], outputWidth: 1, dropout: 1)
         }
     }

@@ -201,7 +201,7 @@ enum TrainingProblems {
             Trainer(epochs: 0), Trainer(batchSize: 0), Trainer(validationFraction: 1), Trainer(patience: 0),
         ])
     func validation(trainer: Trainer) throws {
-        #expect(throws: DataError.self) { try trainer.validate() }
+        #expect(throws: ConfigurationError.self) { try trainer.validate() }
     }
 
     @Test("no rows and wrong target widths are errors")

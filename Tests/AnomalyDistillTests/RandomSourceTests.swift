@@ -111,8 +111,8 @@ import Testing
     @Test("fractions out of range and label count mismatches are errors")
     func badArguments() {
         var random = RandomSource(seed: 0)
-        #expect(throws: DataError.self) { try Split(count: 10, validation: 0.5, test: 0.5, using: &random) }
-        #expect(throws: DataError.self) { try Split(count: 10, test: -0.1, using: &random) }
+        #expect(throws: ConfigurationError.self) { try Split(count: 10, validation: 0.5, test: 0.5, using: &random) }
+        #expect(throws: ConfigurationError.self) { try Split(count: 10, test: -0.1, using: &random) }
         #expect(throws: DataError.self) { try Split(count: 10, labels: [0, 1], test: 0.2, using: &random) }
     }
 }

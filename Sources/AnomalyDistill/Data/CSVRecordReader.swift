@@ -149,6 +149,16 @@ final class CSVRecordReader {
         (0..<fieldCount).map(string)
     }
 
+    /// The fields of a header record, a UTF-8 byte-order mark (as spreadsheet exports write) dropped from
+    /// the first name.
+    func headerStrings() -> [String] {
+        var names = strings()
+        if let first = names.first, first.unicodeScalars.first == "\u{FEFF}" {
+            names[0] = String(String.UnicodeScalarView(first.unicodeScalars.dropFirst()))
+        }
+        return names
+    }
+
     /// Parses runs of simple numeric records with the C hot path (see `ad_csv_fast_rows`) into
     /// `batches`, using a second thread for the second half of a large buffer.
     ///

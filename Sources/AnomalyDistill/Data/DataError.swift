@@ -56,8 +56,9 @@ public enum DataError: Error, Sendable, Equatable {
     case corruptCompressedStream(file: String, reason: String)
     /// The data does not match what a fitted model expects.
     case schemaMismatch(file: String, reason: String)
-    /// An argument value is outside its valid range.
-    case invalidArgument(name: String, reason: String)
+    /// Input of the wrong shape or content for the call — labels that do not fit the rows, a non-finite
+    /// feature, too few rows — as opposed to a setting out of range (``ConfigurationError``).
+    case invalidInput(name: String, reason: String)
     /// A field of a row given as JSON (an array or an object) is not what the model expects; `row` is 0-based.
     case invalidField(row: Int, field: String, reason: String)
 }
@@ -78,7 +79,7 @@ extension DataError: CustomStringConvertible {
         case let .unterminatedQuote(location):
             return "\(location): expected a closing quote, found the end of the file"
         case let .malformedQuote(location, found):
-            return "\(location): expected a comma or line end after a closing quote, found \(found.debugDescription)"
+            return "\(location): expected a comma or line end after a closing quote, found \(Self.quoted(found))"
         case let .duplicateColumn(location, name):
             return "\(location): expected unique column names, found \(name.debugDescription) twice"
         case let .missingColumn(file, name, available):
@@ -86,21 +87,27 @@ extension DataError: CustomStringConvertible {
             return "\(file): expected a column named \(name.debugDescription), found only: \(shown)"
         case let .notANumber(location, column, found):
             return "\(location): expected a number in column \(column.debugDescription), found "
-                + (found.isEmpty ? "a missing value" : found.debugDescription)
+                + (found.isEmpty ? "a missing value" : Self.quoted(found))
         case let .nonFinite(location, column, found):
-            return "\(location): expected a finite number in column \(column.debugDescription), found \(found.debugDescription)"
+            return "\(location): expected a finite number in column \(column.debugDescription), found \(Self.quoted(found))"
         case let .invalidLabel(location, column, found):
-            return "\(location): expected a label of 0 or 1 in column \(column.debugDescription), found \(found.debugDescription)"
+            return "\(location): expected a label of 0 or 1 in column \(column.debugDescription), found \(Self.quoted(found))"
         case let .singleClassLabels(context, label):
             return "\(context): expected labels of both classes (0 and 1), found only \(label)"
         case let .corruptCompressedStream(file, reason):
             return "\(file): expected a valid gzip stream, found damaged data (\(reason))"
         case let .schemaMismatch(file, reason):
             return "\(file): the data does not match the model's schema: \(reason)"
-        case let .invalidArgument(name, reason):
+        case let .invalidInput(name, reason):
             return "invalid \(name): \(reason)"
         case let .invalidField(row, field, reason):
             return "row \(row), field \(field.debugDescription): \(reason)"
         }
+    }
+
+    /// A value from the data, quoted and cut to a readable length (a 1 MB field is not echoed whole).
+    static func quoted(_ text: String) -> String {
+        guard text.utf8.count > 64 else { return text.debugDescription }
+        return String(text.prefix(64)).debugDescription + "… (\(text.utf8.count) bytes)"
     }
 }

@@ -21,11 +21,11 @@ public enum EmbeddedData {
 
     /// All normal rows and a seeded sample of anomalies making up `anomalyShare` of the result (as
     /// ODDS built its `wbc` set from this data), in the original row order.
-    /// - Throws: `DataError.missingColumn` without labels, `DataError.invalidArgument` for a share outside (0, 1).
+    /// - Throws: `DataError.missingColumn` without labels, `ConfigurationError.invalidSetting` for a share outside (0, 1).
     public static func anomalySubsample(_ table: Table, anomalyShare: Double, seed: UInt64) throws -> Table {
         let labels = try table.requireLabels()
         guard anomalyShare > 0 && anomalyShare < 1 else {
-            throw DataError.invalidArgument(name: "anomaly share", reason: "expected a value in (0, 1), found \(anomalyShare)")
+            throw ConfigurationError.invalidSetting(name: "anomaly share", reason: "expected a value in (0, 1), found \(anomalyShare)")
         }
         let normals = labels.indices.filter { labels[$0] == 0 }
         let anomalies = labels.indices.filter { labels[$0] == 1 }

@@ -149,6 +149,24 @@ public struct Preprocessor: Codable, Sendable, Equatable {
 
     /// The `Float`s a numeric column is transformed with: a missing value becomes `fill`, a value `x` becomes
     /// `(x − center) · inverseScale`. Every path that preprocesses numbers uses these, so they round alike.
+    /// What is wrong with a preprocessor read from a file (a scale of 0, a non-finite statistic, a repeated
+    /// name), or `nil` when it can be used.
+    public var problem: String? {
+        var names = Set<String>()
+        for feature in features {
+            guard names.insert(feature.name).inserted else { return "feature \(feature.name.debugDescription) appears twice" }
+            if case let .numeric(name, median, center, scale) = feature {
+                guard median.isFinite, center.isFinite else {
+                    return "feature \(name.debugDescription): expected finite median and centre, found \(median) and \(center)"
+                }
+                guard scale > 0, scale.isFinite, (1 / scale).isFinite else {
+                    return "feature \(name.debugDescription): expected a positive finite scale, found \(scale)"
+                }
+            }
+        }
+        return nil
+    }
+
     static func numericCoefficients(median: Double, center: Double, scale: Double)
         -> (fill: Float, center: Float, inverseScale: Float) {
         (Float((median - center) / scale), Float(center), Float(1 / scale))

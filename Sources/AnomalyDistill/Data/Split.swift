@@ -15,15 +15,15 @@ public struct Split: Sendable, Equatable, Codable {
     ///   - validation: Fraction of rows for validation, in [0, 1).
     ///   - test: Fraction of rows for test, in [0, 1); `validation + test < 1`.
     ///   - random: The seeded generator.
-    /// - Throws: `DataError.invalidArgument` for fractions out of range or a label count mismatch.
+    /// - Throws: `ConfigurationError.invalidSetting` for fractions out of range or a label count mismatch.
     public init(count: Int, labels: [Int]? = nil, validation: Double = 0, test: Double,
                 using random: inout RandomSource) throws {
         guard validation >= 0, test >= 0, validation + test < 1 else {
-            throw DataError.invalidArgument(name: "split fractions",
+            throw ConfigurationError.invalidSetting(name: "split fractions",
                                             reason: "expected validation ≥ 0, test ≥ 0 and validation + test < 1, found \(validation) and \(test)")
         }
         if let labels, labels.count != count {
-            throw DataError.invalidArgument(name: "labels", reason: "expected \(count) labels, found \(labels.count)")
+            throw DataError.invalidInput(name: "labels", reason: "expected \(count) labels, found \(labels.count)")
         }
         let groups: [[Int]]
         if let labels {

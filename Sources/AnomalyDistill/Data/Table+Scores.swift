@@ -8,7 +8,14 @@ extension Table {
             throw DataError.missingColumn(file: source, name: name, available: schema.columns.map(\.name))
         }
         guard case .numeric(let values) = self.values[position] else {
-            throw DataError.schemaMismatch(file: source, reason: "column \(name.debugDescription) must be numeric, found \(schema.columns[position].kind.rawValue)")
+            // Text in the column made it categorical: name the first value that is not a number.
+            if case let .categorical(codes, names) = self.values[position],
+               let row = codes.indices.first(where: { codes[$0] >= 0 && Double(names[Int(codes[$0])]) == nil }) {
+                throw DataError.notANumber(FileLocation(file: source, line: lines[row], column: position + 1), column: name,
+                                           found: names[Int(codes[row])])
+            }
+            throw DataError.notANumber(FileLocation(file: source, line: lines.first ?? 2, column: position + 1), column: name,
+                                       found: "a \(schema.columns[position].kind.rawValue) column")
         }
         if let row = values.firstIndex(where: { $0.isNaN }) {
             throw DataError.notANumber(FileLocation(file: source, line: lines[row], column: position + 1), column: name, found: "")

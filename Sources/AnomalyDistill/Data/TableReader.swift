@@ -112,7 +112,7 @@ struct TableReader {
         let records = try CSVRecordReader(path: path)
         if !keepValues { records.parallelRegion = 1 << 21 }
         guard try records.next() else { throw DataError.emptyFile(file: path) }
-        let header = records.strings()
+        let header = records.headerStrings()
         let states = try makeColumns(header: header, records: records)
         var labels: [Int] = []
         var lines: [Int] = []

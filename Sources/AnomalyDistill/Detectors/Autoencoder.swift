@@ -103,20 +103,20 @@ public struct Autoencoder: Detector {
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw DataError.invalidArgument(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
+            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
         }
         guard validationFraction >= 0 && validationFraction <= 0.5 else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "validation fraction", reason: "expected a value in [0, 0.5], found \(validationFraction)")
         }
         guard patience >= 1 else {
-            throw DataError.invalidArgument(name: "patience", reason: "expected at least 1, found \(patience)")
+            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
         }
         guard networks >= 1 else {
-            throw DataError.invalidArgument(name: "networks", reason: "expected at least 1, found \(networks)")
+            throw ConfigurationError.invalidSetting(name: "networks", reason: "expected at least 1, found \(networks)")
         }
         if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw DataError.invalidArgument(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
+            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
     }
 
@@ -129,7 +129,7 @@ public struct Autoencoder: Detector {
 
     /// Trains the autoencoder on the rows of `x`; `labels` are ignored.
     ///
-    /// - Throws: `DataError.invalidArgument` for bad settings or input, `TrainingError.diverged`
+    /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `TrainingError.diverged`
     ///   when the loss stays non-finite after the learning rate was halved three times.
     /// - Complexity: O(epochs · min(rows, rowsPerEpoch) · parameters).
     public func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> FittedAutoencoder {

@@ -26,10 +26,10 @@ enum ClassicDetectorSupport {
     static func checkTraining(_ x: Matrix, minimumRows: Int = 1) throws {
         guard x.rows > 0 else { throw TrainingError.noTrainingRows }
         guard x.columns > 0 else {
-            throw DataError.invalidArgument(name: "features", reason: "expected at least one feature, found none")
+            throw DataError.invalidInput(name: "features", reason: "expected at least one feature, found none")
         }
         guard x.rows >= minimumRows else {
-            throw DataError.invalidArgument(name: "rows", reason: "expected at least \(minimumRows) training rows, found \(x.rows)")
+            throw DataError.invalidInput(name: "rows", reason: "expected at least \(minimumRows) training rows, found \(x.rows)")
         }
         try checkFinite(x, context: "training data")
     }

@@ -77,16 +77,16 @@ public struct DeepSVDD: Detector {
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw DataError.invalidArgument(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
+            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
         }
         guard epsilon > 0 && epsilon.isFinite else {
-            throw DataError.invalidArgument(name: "epsilon", reason: "expected a positive finite value, found \(epsilon)")
+            throw ConfigurationError.invalidSetting(name: "epsilon", reason: "expected a positive finite value, found \(epsilon)")
         }
         guard pretrainEpochs >= 1 else {
-            throw DataError.invalidArgument(name: "pretrain epochs", reason: "expected at least 1, found \(pretrainEpochs)")
+            throw ConfigurationError.invalidSetting(name: "pretrain epochs", reason: "expected at least 1, found \(pretrainEpochs)")
         }
         if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw DataError.invalidArgument(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
+            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
     }
 
@@ -110,7 +110,7 @@ public struct DeepSVDD: Detector {
 
     /// Trains φ on the rows of `x`; `labels` are ignored.
     ///
-    /// - Throws: `DataError.invalidArgument` for bad settings or input, `TrainingError.diverged`
+    /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `TrainingError.diverged`
     ///   when the loss stays non-finite after the learning rate was halved three times.
     /// - Complexity: O((epochs + pretrainEpochs) · min(rows, rowsPerEpoch) · parameters).
     public func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> FittedDeepSVDD {

@@ -13,7 +13,7 @@ public protocol Detector: Sendable, CustomStringConvertible {
     var contamination: Double { get }
 
     /// Checks the configuration alone (`--trees 0`, a contamination of 0.7, ...).
-    /// - Throws: `DataError.invalidArgument` naming the parameter.
+    /// - Throws: `ConfigurationError.invalidSetting` naming the parameter.
     func validate() throws
 
     /// Fits the detector on the rows of `x` (preprocessed features).
@@ -85,7 +85,7 @@ public struct DetectorState: Codable, Sendable, Equatable {
 
     /// The state of a detector whose training rows scored `trainingScores`.
     /// - Throws: `TrainingError.nonFiniteScores` when a training score is NaN or infinite,
-    ///   `DataError.invalidArgument` for a contamination outside (0, 0.5].
+    ///   `ConfigurationError.invalidSetting` for a contamination outside (0, 0.5].
     public init(trainingScores: [Float], contamination: Double, featureCount: Int) throws {
         try Contamination.validate(contamination)
         if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
@@ -164,10 +164,10 @@ public enum Contamination {
     /// The default contamination, as PyOD's.
     public static let `default` = 0.1
 
-    /// - Throws: `DataError.invalidArgument` unless `value` is in (0, 0.5].
+    /// - Throws: `ConfigurationError.invalidSetting` unless `value` is in (0, 0.5].
     public static func validate(_ value: Double) throws {
         guard value > 0 && value <= 0.5 else {
-            throw DataError.invalidArgument(name: "contamination", reason: "expected a value in (0, 0.5], found \(value)")
+            throw ConfigurationError.invalidSetting(name: "contamination", reason: "expected a value in (0, 0.5], found \(value)")
         }
     }
 }

@@ -77,7 +77,7 @@ public enum DetectorCatalog {
         Entry(names: ["knn", "k-nearest-neighbors"], summary: "distance to the k-th (or mean/median of k) nearest neighbours") { options in
             let method = try options.method.map { value in
                 guard let parsed = KNearestNeighbors.Method(rawValue: value) else {
-                    throw DataError.invalidArgument(name: "method", reason: "expected largest, mean or median, found \(value)")
+                    throw ConfigurationError.invalidSetting(name: "method", reason: "expected largest, mean or median, found \(value)")
                 }
                 return parsed
             } ?? .largest
@@ -100,7 +100,7 @@ public enum DetectorCatalog {
             if let learningRate = options.learningRate { detector.discriminatorLearningRate = learningRate }
             if let hidden = options.hidden {
                 guard hidden.count == 1 else {
-                    throw DataError.invalidArgument(name: "hidden", reason: "expected one width for the MO-GAAL discriminator, found \(hidden.count)")
+                    throw ConfigurationError.invalidSetting(name: "hidden", reason: "expected one width for the MO-GAAL discriminator, found \(hidden.count)")
                 }
                 detector.hidden = hidden[0]
             }
@@ -132,19 +132,19 @@ public enum DetectorCatalog {
             memberOptions.members = nil
             let members = try names.map { name -> any Detector in
                 guard name != "ensemble" else {
-                    throw DataError.invalidArgument(name: "members", reason: "an ensemble cannot contain an ensemble")
+                    throw ConfigurationError.invalidSetting(name: "members", reason: "an ensemble cannot contain an ensemble")
                 }
                 return try make(name, options: memberOptions)
             }
             let normalization = try options.normalization.map { value in
                 guard let parsed = Ensemble.Normalization(rawValue: value) else {
-                    throw DataError.invalidArgument(name: "normalization", reason: "expected zscore or rank, found \(value)")
+                    throw ConfigurationError.invalidSetting(name: "normalization", reason: "expected zscore or rank, found \(value)")
                 }
                 return parsed
             } ?? .zscore
             let combination = try options.combination.map { value in
                 guard let parsed = Ensemble.Combination(rawValue: value) else {
-                    throw DataError.invalidArgument(name: "combination", reason: "expected mean, max or aom, found \(value)")
+                    throw ConfigurationError.invalidSetting(name: "combination", reason: "expected mean, max or aom, found \(value)")
                 }
                 return parsed
             } ?? .mean
@@ -157,11 +157,11 @@ public enum DetectorCatalog {
     public static var names: [String] { entries.map { $0.names[0] } }
 
     /// Builds the detector called `name`, validated.
-    /// - Throws: `DataError.invalidArgument` for an unknown name or invalid options.
+    /// - Throws: `ConfigurationError.invalidSetting` for an unknown name or invalid options.
     public static func make(_ name: String, options: DetectorOptions) throws -> any Detector {
         let key = name.lowercased().replacingOccurrences(of: "_", with: "-")
         guard let entry = entries.first(where: { $0.names.contains(key) }) else {
-            throw DataError.invalidArgument(name: "detector", reason: "expected one of \(names.joined(separator: ", ")), found \(name)")
+            throw ConfigurationError.invalidSetting(name: "detector", reason: "expected one of \(names.joined(separator: ", ")), found \(name)")
         }
         let detector = try entry.make(options)
         try detector.validate()

@@ -61,7 +61,15 @@ public enum DetectorFile {
         } catch {
             throw ModelError.invalidMetadata(file: file.file, reason: "\"calibration\" is not a detector state: \(error)")
         }
-        let scores = try file.tensor(named: "training_scores").floats()
-        return try type.init(decoding: file, state: state, trainingScores: scores)
+        do {
+            let scores = try file.tensor(named: "training_scores").floats()
+            return try type.init(decoding: file, state: state, trainingScores: scores)
+        } catch let ModelError.wrongDType(tensor, expected, found) {
+            throw ModelError.invalidMetadata(file: file.file, reason: "tensor \(tensor.debugDescription): expected dtype \(expected), found \(found)")
+        } catch let ModelError.wrongRank(tensor, expected, shape) {
+            throw ModelError.invalidMetadata(file: file.file, reason: "tensor \(tensor.debugDescription): expected \(expected) dimensions, found shape \(shape)")
+        } catch let error as ConfigurationError {
+            throw ModelError.invalidMetadata(file: file.file, reason: "\(error)")
+        }
     }
 }

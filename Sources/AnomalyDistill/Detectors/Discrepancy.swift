@@ -110,14 +110,14 @@ public struct Discrepancy: Detector {
             hidden: studentHidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: 0,
             contamination: contamination)
         guard students >= 1 else {
-            throw DataError.invalidArgument(name: "students", reason: "expected at least 1, found \(students)")
+            throw ConfigurationError.invalidSetting(name: "students", reason: "expected at least 1, found \(students)")
         }
         guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
         }
         if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
         try fittedTeacher.validate()
@@ -125,7 +125,7 @@ public struct Discrepancy: Detector {
 
     /// Fits the teacher, then the students on its normalised representation; `labels` are ignored.
     ///
-    /// - Throws: `DataError.invalidArgument` for bad settings or input, `TrainingError.diverged`
+    /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `TrainingError.diverged`
     ///   when the teacher or a student diverges.
     /// - Complexity: the teacher's fit plus O(students · epochs · min(rows, rowsPerEpoch) · student parameters).
     public func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> FittedDiscrepancy {
@@ -210,7 +210,7 @@ public struct Discrepancy: Detector {
     /// block (dense, batch norm, activation; the block's dropout — the identity in inference — left out;
     /// the activation too unless `activated`).
     ///
-    /// - Throws: `DataError.invalidArgument` when the network has fewer dense layers than that.
+    /// - Throws: `ConfigurationError.invalidSetting` when the network has fewer dense layers than that.
     static func encoder(of network: Network, hiddenBlocks: Int, activated: Bool = true) throws -> Network {
         var dense = 0, end = network.layers.count
         for (index, layer) in network.architecture.layers.enumerated() {
@@ -223,7 +223,7 @@ public struct Discrepancy: Detector {
             }
         }
         guard dense == hiddenBlocks, end < network.layers.count else {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "teacher", reason: "expected an autoencoder with \(hiddenBlocks) encoder blocks, found \(dense)")
         }
         while end > 0, case .dropout = network.architecture.layers[end - 1] { end -= 1 }

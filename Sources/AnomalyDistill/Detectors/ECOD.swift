@@ -50,7 +50,7 @@ public struct ECOD: Detector, Equatable {
         "ECOD(contamination: \(contamination), aggregation: \(aggregation.rawValue))"
     }
 
-    /// - Throws: `DataError.invalidArgument` for a contamination outside (0, 0.5].
+    /// - Throws: `ConfigurationError.invalidSetting` for a contamination outside (0, 0.5].
     public func validate() throws {
         try Contamination.validate(contamination)
     }
@@ -61,7 +61,7 @@ public struct ECOD: Detector, Equatable {
     ///   - x: Training rows, finite values.
     ///   - labels: Ignored.
     ///   - random: Unused (ECOD is deterministic); taken for the common interface.
-    /// - Throws: `DataError.invalidArgument` for a bad configuration, `DataError.nonFinite` naming the
+    /// - Throws: `ConfigurationError.invalidSetting` for a bad configuration, `DataError.nonFinite` naming the
     ///   row and column of a NaN or infinite value, `TrainingError.noTrainingRows` for no rows.
     /// - Complexity: O(d · n log n).
     public func fit(_ x: Matrix, labels: [Int]? = nil, using random: inout RandomSource) throws -> FittedECOD {

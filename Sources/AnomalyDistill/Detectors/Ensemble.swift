@@ -52,10 +52,10 @@ public struct Ensemble: Detector {
     public func validate() throws {
         try Contamination.validate(contamination)
         guard !members.isEmpty else {
-            throw DataError.invalidArgument(name: "members", reason: "expected at least one ensemble member, found none")
+            throw ConfigurationError.invalidSetting(name: "members", reason: "expected at least one ensemble member, found none")
         }
         guard buckets >= 1 else {
-            throw DataError.invalidArgument(name: "buckets", reason: "expected at least 1, found \(buckets)")
+            throw ConfigurationError.invalidSetting(name: "buckets", reason: "expected at least 1, found \(buckets)")
         }
         for member in members { try member.validate() }
     }

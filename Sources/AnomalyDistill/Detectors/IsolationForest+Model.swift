@@ -281,19 +281,36 @@ extension FittedIsolationForest {
         var trees = [IsolationTreeBuilder.Tree]()
         for t in 0..<treeCount {
             let start = Int(offsets[t]), end = Int(offsets[t + 1])
-            guard start < end else { throw bad("expected tree \(t) to have nodes, found offsets \(start)..<\(end)") }
+            guard start < end, end <= count else {
+                throw bad("expected tree \(t)'s nodes within the \(count) nodes, increasing, found offsets \(start)..<\(end)")
+            }
             let n = end - start
+            guard n <= 2 * psi - 1 else {
+                throw bad("tree \(t): expected at most \(2 * psi - 1) nodes for a subsample of \(psi), found \(n)")
+            }
             let tree = IsolationTreeBuilder.Tree(
                 feature: Array(feature[start..<end]), threshold: Array(threshold[start..<end]),
                 left: Array(left[start..<end]), right: Array(right[start..<end]), size: Array(size[start..<end]))
+            // Every node but the root has exactly one parent, which comes before it: the nodes form one tree.
+            var parents = [UInt8](repeating: 0, count: n)
             for i in 0..<n {
                 if tree.feature[i] >= 0 {
                     guard Int(tree.feature[i]) < state.featureCount, tree.threshold[i].isFinite,
                           tree.left[i] > Int32(i), tree.right[i] == tree.left[i] + 1, Int(tree.right[i]) < n
-                    else { throw bad("tree \(t) node \(i): expected a feature below \(state.featureCount) and adjacent children after the node") }
+                    else { throw bad("tree \(t) node \(i): expected a feature below \(state.featureCount), a finite threshold and adjacent children after the node") }
+                    guard tree.size[i] >= 2, Int(tree.size[i]) <= psi else {
+                        throw bad("tree \(t) node \(i): expected a split of 2 to \(psi) rows, found \(tree.size[i])")
+                    }
+                    parents[Int(tree.left[i])] += 1
+                    parents[Int(tree.right[i])] += 1
                 } else {
-                    guard tree.feature[i] == -1, tree.size[i] >= 0 else { throw bad("tree \(t) node \(i): malformed leaf") }
+                    guard tree.feature[i] == -1, tree.size[i] >= 1, Int(tree.size[i]) <= psi else {
+                        throw bad("tree \(t) node \(i): expected a leaf (feature −1) of 1 to \(psi) rows, found feature \(tree.feature[i]), size \(tree.size[i])")
+                    }
                 }
+            }
+            if let orphan = (1..<max(n, 1)).first(where: { parents[$0] != 1 }) {
+                throw bad("tree \(t) node \(orphan): expected one parent, found \(parents[orphan])")
             }
             trees.append(tree)
         }

@@ -43,18 +43,14 @@ public struct IsolationForest: Detector, Equatable {
         "IsolationForest(trees: \(trees), subsample: \(subsample), contamination: \(contamination))"
     }
 
-    /// - Throws: `DataError.invalidArgument` for `trees < 1`, `subsample < 2` or a contamination
+    /// - Throws: `ConfigurationError.invalidSetting` for `trees < 1`, `subsample < 2` or a contamination
     ///   outside (0, 0.5].
     public func validate() throws {
-        guard trees >= 1 else {
-            throw DataError.invalidArgument(name: "trees", reason: "expected at least 1 tree, found \(trees)")
-        }
-        guard subsample >= 2 else {
-            throw DataError.invalidArgument(name: "subsample", reason: "expected a subsample of at least 2 rows, found \(subsample)")
-        }
+        try SettingLimits.check(trees, in: SettingLimits.trees, name: "trees")
+        try SettingLimits.check(subsample, in: SettingLimits.subsample, name: "subsample")
         try Contamination.validate(contamination)
         if let threads, threads < 1 {
-            throw DataError.invalidArgument(name: "threads", reason: "expected at least 1 thread, found \(threads)")
+            throw ConfigurationError.invalidSetting(name: "threads", reason: "expected at least 1 thread, found \(threads)")
         }
     }
 
@@ -68,7 +64,7 @@ public struct IsolationForest: Detector, Equatable {
     ///   - labels: Ignored.
     ///   - random: The seeded generator.
     /// - Returns: The fitted forest with its training scores and threshold.
-    /// - Throws: `DataError.invalidArgument` for a bad configuration or fewer than 2 rows,
+    /// - Throws: `ConfigurationError.invalidSetting` for a bad configuration or fewer than 2 rows,
     ///   `DataError.nonFinite` naming the row and column of a NaN or infinite value,
     ///   `TrainingError.noTrainingRows` for an empty matrix.
     /// - Complexity: O(trees · ψ · log ψ · d) to grow (d only for nodes with constant features),
@@ -77,6 +73,8 @@ public struct IsolationForest: Detector, Equatable {
         try validate()
         try ClassicDetectorSupport.checkTraining(x, minimumRows: 2)
         let psi = min(subsample, x.rows)
+        // At most 2ψ − 1 nodes a tree, each a split (feature, threshold, children) or a leaf size.
+        try SettingLimits.checkMemory(Double(trees) * Double(2 * psi) * 24, for: "an isolation forest of \(trees) trees of \(psi) rows")
         let maxDepth = Int((log2(Double(max(psi, 2)))).rounded(.up))
         let generators = (0..<trees).map { _ in random.split() }
         let threadCount = threads ?? ClassicDetectorSupport.defaultThreads

@@ -45,14 +45,12 @@ public struct KNearestNeighbors: Detector, Equatable {
         "KNearestNeighbors(k: \(k), method: \(method.rawValue), contamination: \(contamination))"
     }
 
-    /// - Throws: `DataError.invalidArgument` for `k < 1` or a contamination outside (0, 0.5].
+    /// - Throws: `ConfigurationError.invalidSetting` for `k < 1` or a contamination outside (0, 0.5].
     public func validate() throws {
-        guard k >= 1 else {
-            throw DataError.invalidArgument(name: "k", reason: "expected at least 1 neighbour, found \(k)")
-        }
+        try SettingLimits.check(k, in: SettingLimits.neighbors, name: "k")
         try Contamination.validate(contamination)
         if let threads, threads < 1 {
-            throw DataError.invalidArgument(name: "threads", reason: "expected at least 1 thread, found \(threads)")
+            throw ConfigurationError.invalidSetting(name: "threads", reason: "expected at least 1 thread, found \(threads)")
         }
     }
 
@@ -62,7 +60,7 @@ public struct KNearestNeighbors: Detector, Equatable {
     ///   - x: Training rows (more than `k`), finite values.
     ///   - labels: Ignored.
     ///   - random: Unused (the detector is deterministic); taken for the common interface.
-    /// - Throws: `DataError.invalidArgument` for a bad configuration or `k` not below the number of
+    /// - Throws: `ConfigurationError.invalidSetting` for a bad configuration or `k` not below the number of
     ///   rows, `DataError.nonFinite` naming the row and column of a NaN or infinite value,
     ///   `TrainingError.noTrainingRows` for no rows.
     /// - Complexity: O(n² · d) time through blocked GEMM, O(n · d) memory.
@@ -70,7 +68,7 @@ public struct KNearestNeighbors: Detector, Equatable {
         try validate()
         try ClassicDetectorSupport.checkTraining(x)
         guard k < x.rows else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "k", reason: "k must be < number of training rows: expected k below \(x.rows), found \(k)")
         }
         let index = NeighborIndex(training: x)

@@ -102,7 +102,7 @@ public struct MOGAAL: Detector {
         try Contamination.validate(contamination)
         func atLeast(_ value: Int, _ minimum: Int, _ name: String) throws {
             guard value >= minimum else {
-                throw DataError.invalidArgument(name: name, reason: "expected at least \(minimum), found \(value)")
+                throw ConfigurationError.invalidSetting(name: name, reason: "expected at least \(minimum), found \(value)")
             }
         }
         try atLeast(subGenerators, 1, "sub-generators")
@@ -116,12 +116,12 @@ public struct MOGAAL: Detector {
             ("generator learning rate", generatorLearningRate),
         ] {
             guard rate.isFinite && rate > 0 && rate <= 10 else {
-                throw DataError.invalidArgument(
+                throw ConfigurationError.invalidSetting(
                     name: name, reason: "expected a positive learning rate up to 10, found \(rate)")
             }
         }
         guard momentum >= 0 && momentum < 1 else {
-            throw DataError.invalidArgument(name: "momentum", reason: "expected a value in [0, 1), found \(momentum)")
+            throw ConfigurationError.invalidSetting(name: "momentum", reason: "expected a value in [0, 1), found \(momentum)")
         }
     }
 
@@ -132,7 +132,7 @@ public struct MOGAAL: Detector {
     ///   - labels: Ignored.
     ///   - random: The seeded generator for the subsample, weights, shuffles and noise.
     /// - Returns: The fitted model: the input scaling and the discriminator.
-    /// - Throws: `DataError.invalidArgument` for bad settings or non-finite input,
+    /// - Throws: `ConfigurationError.invalidSetting` for bad settings or non-finite input,
     ///   `TrainingError.noTrainingRows`, `TrainingError.diverged`.
     /// - Complexity: O(3 · stopEpochs · m/B · (B · k · d² + (k + 1) · B · d · h + Q · d · h)) for
     ///   m = min(n, maxSamples) rows, batch B, hidden width h and Q = min(m, quantileRows); plus
@@ -141,10 +141,10 @@ public struct MOGAAL: Detector {
         try validate()
         guard x.rows > 0 else { throw TrainingError.noTrainingRows }
         guard x.columns > 0 else {
-            throw DataError.invalidArgument(name: "features", reason: "expected at least one feature, found none")
+            throw DataError.invalidInput(name: "features", reason: "expected at least one feature, found none")
         }
         if let bad = x.scalars.firstIndex(where: { !$0.isFinite }) {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "x", reason: "expected finite values, found \(x.scalars[bad]) at row \(bad / x.columns + 1)")
         }
         let scaler = MinMaxScaler(fitting: x)

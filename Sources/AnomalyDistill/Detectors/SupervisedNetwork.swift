@@ -69,14 +69,14 @@ public struct SupervisedNetwork: Detector {
             hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
             contamination: contamination)
         guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw DataError.invalidArgument(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
+            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
         }
         guard validationFraction >= 0 && validationFraction <= 0.5 else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "validation fraction", reason: "expected a value in [0, 0.5], found \(validationFraction)")
         }
         guard patience >= 1 else {
-            throw DataError.invalidArgument(name: "patience", reason: "expected at least 1, found \(patience)")
+            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
         }
     }
 
@@ -89,7 +89,7 @@ public struct SupervisedNetwork: Detector {
     /// Trains the classifier on the rows of `x` and their 0/1 `labels` (1 = anomaly).
     ///
     /// - Throws: `TrainingError.labelsRequired` without labels, `DataError.singleClassLabels` when
-    ///   all labels are equal, `DataError.invalidArgument` for bad settings, labels or input,
+    ///   all labels are equal, `ConfigurationError.invalidSetting` for bad settings, labels or input,
     ///   `TrainingError.diverged` when the loss stays non-finite.
     /// - Complexity: O(epochs · rows · parameters).
     public func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> FittedSupervisedNetwork {

@@ -77,26 +77,24 @@ public struct Distiller: Sendable, CustomStringConvertible {
 
     /// Checks the configuration alone.
     ///
-    /// - Throws: `DataError.invalidArgument` naming the setting (temperature ≤ 0, α outside [0, 1], …).
+    /// - Throws: `ConfigurationError.invalidSetting` naming the setting (temperature ≤ 0, α outside [0, 1], …).
     public func validate() throws {
         try SoftTargets.validate(temperature: temperature)
         guard softWeight >= 0 && softWeight <= 1 else {
-            throw DataError.invalidArgument(name: "alpha", reason: "expected a value in [0, 1], found \(softWeight)")
+            throw ConfigurationError.invalidSetting(name: "alpha", reason: "expected a value in [0, 1], found \(softWeight)")
         }
         try transfer.validate()
-        if case let .mlp(hidden?) = student, hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
-            throw DataError.invalidArgument(name: "student", reason: "expected positive hidden widths, found \(hidden)")
-        }
+        if case let .mlp(hidden?) = student { try SettingLimits.check(widths: hidden, name: "student") }
         try NeuralDetectorSettings.validate(hidden: nil, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
                                    dropout: 0, contamination: Contamination.default)
         guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw DataError.invalidArgument(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
+            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
         }
         guard patience >= 1 else {
-            throw DataError.invalidArgument(name: "patience", reason: "expected at least 1, found \(patience)")
+            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
         }
         if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw DataError.invalidArgument(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
+            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
     }
 
@@ -108,7 +106,7 @@ public struct Distiller: Sendable, CustomStringConvertible {
     ///   - labels: Optional 0/1 labels of the rows of `x`, mixed in with weight 1 − α (soft targets only).
     ///   - random: The seeded generator for the probes, the weights and the shuffles.
     /// - Returns: A ``FittedStudentMLP`` or ``FittedStudentLinear``.
-    /// - Throws: `DataError.invalidArgument` for bad settings or input, `DataError.schemaMismatch` when
+    /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `DataError.schemaMismatch` when
     ///   `x` does not fit the teacher, `TrainingError.diverged` when training diverges (nothing is returned).
     /// - Complexity: O(epochs · min(rows, rowsPerEpoch) · parameters) plus one teacher scoring pass.
     public func distill(teacher: any FittedDetector, x: Matrix, labels: [Int]? = nil,
@@ -116,6 +114,12 @@ public struct Distiller: Sendable, CustomStringConvertible {
         try validate()
         try NeuralScoring.checkTrainingInput(x, labels: labels)
         try teacher.checkWidth(x)
+        // Weights, gradients and Adam's two moments (4 floats a parameter), plus a batch's activations and
+        // their gradients, before anything is allocated.
+        let widths = [x.columns] + student.hiddenWidths(featureCount: x.columns) + [1]
+        let parameters = zip(widths, widths.dropFirst()).reduce(0.0) { $0 + Double($1.0 + 1) * Double($1.1) }
+        try SettingLimits.checkMemory(parameters * 16 + Double(batchSize) * Double(widths.reduce(0, +)) * 12,
+                                      for: "the student \(student)")
         let soft = try SoftTargets(teacher: teacher, temperature: temperature)
         let set = try TransferSet(x: x, teacher: teacher, options: transfer, using: &random)
         let logits = soft.logits(set.teacherScores)

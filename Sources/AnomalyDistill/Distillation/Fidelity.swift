@@ -26,6 +26,16 @@ public struct Fidelity: Codable, Sendable, Hashable {
     public init(teacherScores: [Float], studentScores: [Float], teacherThreshold: Double, studentThreshold: Double,
                 contamination: Double) throws {
         let k = min(teacherScores.count, max(1, Int((contamination * Double(teacherScores.count)).rounded())))
+        if let first = teacherScores.first, teacherScores.allSatisfy({ $0 == first }) {
+            throw EvaluationError.constantScores(
+                who: "the teacher", rows: teacherScores.count,
+                why: "its features are constant on these rows, or there are too few rows to tell them apart")
+        }
+        if let first = studentScores.first, studentScores.allSatisfy({ $0 == first }) {
+            throw EvaluationError.constantScores(
+                who: "the student", rows: studentScores.count,
+                why: "it learned nothing from the teacher (too few rows, or too deep a student to train: try a smaller one)")
+        }
         spearman = try Metrics.spearman(teacherScores, studentScores)
         topKOverlap = try Metrics.topKOverlap(teacherScores, studentScores, k: k)
         decisionAgreement = try Metrics.decisionAgreement(

@@ -24,14 +24,14 @@ public struct SoftTargets: Codable, Sendable, Equatable {
 
     /// Soft targets from explicit parameters.
     ///
-    /// - Throws: `DataError.invalidArgument` for a temperature or spread that is not positive and finite.
+    /// - Throws: `ConfigurationError.invalidSetting` for a temperature or spread that is not positive and finite.
     public init(threshold: Double, spread: Double, temperature: Double) throws {
         try Self.validate(temperature: temperature)
         guard spread > 0 && spread.isFinite else {
-            throw DataError.invalidArgument(name: "spread", reason: "expected a positive finite value, found \(spread)")
+            throw DataError.invalidInput(name: "spread", reason: "expected a positive finite value, found \(spread)")
         }
         guard threshold.isFinite else {
-            throw DataError.invalidArgument(name: "threshold", reason: "expected a finite value, found \(threshold)")
+            throw ConfigurationError.invalidSetting(name: "threshold", reason: "expected a finite value, found \(threshold)")
         }
         self.threshold = threshold
         self.spread = spread
@@ -40,7 +40,7 @@ public struct SoftTargets: Codable, Sendable, Equatable {
 
     /// Soft targets for the training scores and threshold of a teacher (the spread is fitted on the scores).
     ///
-    /// - Throws: `DataError.invalidArgument` for a temperature ≤ 0, no scores or a non-finite score.
+    /// - Throws: `ConfigurationError.invalidSetting` for a temperature ≤ 0, no scores or a non-finite score.
     public init(trainingScores: [Float], threshold: Double, temperature: Double) throws {
         try self.init(threshold: threshold, spread: try Self.robustSpread(trainingScores), temperature: temperature)
     }
@@ -56,12 +56,9 @@ public struct SoftTargets: Codable, Sendable, Equatable {
         }
     }
 
-    /// - Throws: `DataError.invalidArgument` unless `temperature` is positive and finite.
+    /// - Throws: `ConfigurationError.invalidSetting` unless `temperature` is positive and finite.
     public static func validate(temperature: Double) throws {
-        guard temperature > 0 && temperature.isFinite else {
-            throw DataError.invalidArgument(
-                name: "temperature", reason: "expected a positive finite value, found \(temperature)")
-        }
+        try SettingLimits.check(temperature, in: SettingLimits.temperature, name: "temperature")
     }
 
     /// The teacher's logit of a score, `(s − threshold) / spread`.
@@ -78,13 +75,13 @@ public struct SoftTargets: Codable, Sendable, Equatable {
 
     /// IQR / 1.349; else MAD · 1.4826; else the population standard deviation; else 1.
     ///
-    /// - Throws: `DataError.invalidArgument` for no scores or a non-finite score.
+    /// - Throws: `ConfigurationError.invalidSetting` for no scores or a non-finite score.
     public static func robustSpread(_ scores: [Float]) throws -> Double {
         guard !scores.isEmpty else {
-            throw DataError.invalidArgument(name: "training scores", reason: "expected at least one score, found none")
+            throw DataError.invalidInput(name: "training scores", reason: "expected at least one score, found none")
         }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "training scores", reason: "expected finite scores, found \(scores[bad]) at row \(bad + 1)")
         }
         let values = scores.map(Double.init)

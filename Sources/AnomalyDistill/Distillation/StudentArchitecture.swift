@@ -13,11 +13,11 @@ public enum StudentArchitecture: Sendable, Hashable, Codable, CustomStringConver
 
     /// Parses `mlp`, `mlp:32,16` or `linear`.
     ///
-    /// - Throws: `DataError.invalidArgument` (name `student`) for anything else.
+    /// - Throws: `ConfigurationError.invalidSetting` (name `student`) for anything else.
     public init(parsing spec: String) throws {
         let text = spec.trimmingCharacters(in: .whitespaces).lowercased()
-        func invalid() -> DataError {
-            .invalidArgument(
+        func invalid() -> ConfigurationError {
+            .invalidSetting(
                 name: "student",
                 reason: "expected \"linear\", \"mlp\" or \"mlp:W1,W2,…\" with positive integer widths, found \"\(spec)\"")
         }
@@ -27,12 +27,11 @@ public enum StudentArchitecture: Sendable, Hashable, Codable, CustomStringConver
         let parts = text.dropFirst(4).split(separator: ",", omittingEmptySubsequences: false)
         var widths: [Int] = []
         for part in parts {
-            guard let width = Int(part.trimmingCharacters(in: .whitespaces)), width >= 1, width <= 1 << 16 else {
-                throw invalid()
-            }
+            guard let width = Int(part.trimmingCharacters(in: .whitespaces)) else { throw invalid() }
             widths.append(width)
         }
         guard !widths.isEmpty else { throw invalid() }
+        try SettingLimits.check(widths: widths, name: "student")
         self = .mlp(hidden: widths)
     }
 

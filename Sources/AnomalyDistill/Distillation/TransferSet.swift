@@ -33,7 +33,7 @@ public struct TransferSet: Sendable {
 
         /// Parses `none`, `all` or a comma-separated list of `jitter`, `mixup`, `uniform`.
         ///
-        /// - Throws: `DataError.invalidArgument` naming the unknown kind.
+        /// - Throws: `ConfigurationError.invalidSetting` naming the unknown kind.
         public init(parsing text: String) throws {
             let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
             if trimmed == "none" { self = .none; return }
@@ -42,7 +42,7 @@ public struct TransferSet: Sendable {
             for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
                 let name = part.trimmingCharacters(in: .whitespaces)
                 guard let kind = Self.named.first(where: { $0.name == name })?.kind else {
-                    throw DataError.invalidArgument(
+                    throw ConfigurationError.invalidSetting(
                         name: "augmentation",
                         reason: "expected none, all or a comma-separated list of jitter, mixup, uniform; found \"\(text)\"")
                 }
@@ -83,19 +83,19 @@ public struct TransferSet: Sendable {
             self.margin = margin
         }
 
-        /// - Throws: `DataError.invalidArgument` naming the setting.
+        /// - Throws: `ConfigurationError.invalidSetting` naming the setting.
         public func validate() throws {
             guard ratio >= 0 && ratio.isFinite else {
-                throw DataError.invalidArgument(name: "augmentation ratio", reason: "expected a finite value ≥ 0, found \(ratio)")
+                throw ConfigurationError.invalidSetting(name: "augmentation ratio", reason: "expected a finite value ≥ 0, found \(ratio)")
             }
             guard maximumProbes >= 0 else {
-                throw DataError.invalidArgument(name: "maximum probes", reason: "expected at least 0, found \(maximumProbes)")
+                throw ConfigurationError.invalidSetting(name: "maximum probes", reason: "expected at least 0, found \(maximumProbes)")
             }
             guard noise >= 0 && noise.isFinite else {
-                throw DataError.invalidArgument(name: "jitter noise", reason: "expected a finite value ≥ 0, found \(noise)")
+                throw ConfigurationError.invalidSetting(name: "jitter noise", reason: "expected a finite value ≥ 0, found \(noise)")
             }
             guard margin >= 0 && margin.isFinite else {
-                throw DataError.invalidArgument(name: "margin", reason: "expected a finite value ≥ 0, found \(margin)")
+                throw ConfigurationError.invalidSetting(name: "margin", reason: "expected a finite value ≥ 0, found \(margin)")
             }
         }
     }
@@ -136,12 +136,12 @@ public struct TransferSet: Sendable {
     /// The synthetic probes alone, without a teacher.
     ///
     /// - Returns: The probe rows and the kind of each.
-    /// - Throws: `DataError.invalidArgument` for bad options, no rows or no columns.
+    /// - Throws: `ConfigurationError.invalidSetting` for bad options, no rows or no columns.
     public static func probes(around x: Matrix, options: Options,
                               using random: inout RandomSource) throws -> (rows: Matrix, kinds: [Augmentation]) {
         try options.validate()
         guard x.rows > 0 && x.columns > 0 else {
-            throw DataError.invalidArgument(name: "transfer set", reason: "expected rows with at least one feature, found \(x.rows)×\(x.columns)")
+            throw DataError.invalidInput(name: "transfer set", reason: "expected rows with at least one feature, found \(x.rows)×\(x.columns)")
         }
         let kinds = Augmentation.named.map(\.kind).filter { options.augmentation.contains($0) }
         let total = kinds.isEmpty ? 0 : min(options.maximumProbes, Int((Double(x.rows) * options.ratio).rounded()))

@@ -64,16 +64,16 @@ public struct TeacherStudentComparison: Codable, Sendable {
         teacherSpeed: ModelCost.Speed, studentSpeed: ModelCost.Speed
     ) throws {
         guard x.rows > 0 else {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "test rows", reason: "expected at least one row to compare on, found none")
         }
         if let labels {
             guard labels.count == x.rows else {
-                throw DataError.invalidArgument(
+                throw DataError.invalidInput(
                     name: "labels", reason: "expected \(x.rows) labels (one per row), found \(labels.count)")
             }
             if let bad = labels.first(where: { $0 != 0 && $0 != 1 }) {
-                throw DataError.invalidArgument(name: "labels", reason: "expected 0 or 1, found \(bad)")
+                throw DataError.invalidInput(name: "labels", reason: "expected 0 or 1, found \(bad)")
             }
         }
         let teacherScores = try teacher.scores(x), studentScores = try student.scores(x)

@@ -24,6 +24,8 @@ public enum EvaluationError: Error, Sendable, Equatable {
     case countOutOfRange(name: String, found: Int, maximum: Int)
     /// All values of an input are equal, so a correlation is undefined.
     case constantInput(context: String)
+    /// A detector gave every compared row the same score: `who` names it, `why` says what that means.
+    case constantScores(who: String, rows: Int, why: String)
 }
 
 extension EvaluationError: CustomStringConvertible {
@@ -49,6 +51,8 @@ extension EvaluationError: CustomStringConvertible {
             return "invalid \(name): expected a value in 1...\(maximum), found \(found)"
         case let .constantInput(context):
             return "\(context): expected values that are not all equal, found a constant input"
+        case let .constantScores(who, rows, why):
+            return "comparing teacher and student: \(who) scores all \(rows) rows the same, so there is nothing to compare: \(why)"
         }
     }
 }

@@ -20,10 +20,10 @@ public enum ThresholdStrategy: Sendable, Equatable, Codable {
         case .contamination(let contamination):
             return try Metrics.contaminationThreshold(trainingScores: scores, contamination: contamination)
         case .bestF1:
-            guard let labels else { throw DataError.invalidArgument(name: "threshold", reason: "best F1 needs labels") }
+            guard let labels else { throw ConfigurationError.invalidSetting(name: "threshold", reason: "best F1 needs labels") }
             return try Metrics.bestF1Threshold(scores: scores, labels: labels).threshold
         case .falsePositiveBudget(let budget):
-            guard let labels else { throw DataError.invalidArgument(name: "threshold", reason: "a false-positive budget needs labels") }
+            guard let labels else { throw ConfigurationError.invalidSetting(name: "threshold", reason: "a false-positive budget needs labels") }
             return try Metrics.falsePositiveBudgetThreshold(scores: scores, labels: labels, budget: budget)
         }
     }

@@ -16,13 +16,17 @@ extension Network {
     ///   - tensors: The tensors by name.
     ///   - prefix: The prefix the names were written with.
     ///   - file: The file name for error messages.
-    /// - Throws: `DataError.invalidArgument` for an inconsistent architecture; `ModelError.missingTensor`,
+    /// - Throws: `ConfigurationError.invalidSetting` for an inconsistent architecture; `ModelError.missingTensor`,
     ///   `.wrongShape`, `.wrongDType` or `.nonFiniteWeight` for a bad tensor.
     public init(
         architecture: NetworkArchitecture, tensors: [String: Tensor], prefix: String = "",
         file: String = "<memory>"
     ) throws {
-        try architecture.validate()
+        do {
+            try architecture.validate()
+        } catch let error as ConfigurationError {
+            throw ModelError.invalidMetadata(file: file, reason: "the network's architecture is not valid: \(error)")
+        }
         var random = RandomSource(seed: 0)
         self.init(architecture: architecture, random: &random)
         for index in layers.indices {

@@ -8,7 +8,7 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
 
     /// An architecture from its layers.
     ///
-    /// - Throws: `DataError.invalidArgument` when a layer's width does not follow from the previous one.
+    /// - Throws: `ConfigurationError.invalidSetting` when a layer's width does not follow from the previous one.
     public init(inputWidth: Int, layers: [LayerSpecification]) throws {
         self.inputWidth = inputWidth
         self.layers = layers
@@ -28,7 +28,7 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
     ///   - dropout: Dropout rate after each hidden activation, in [0, 1); 0 for none.
     ///   - batchNorm: Whether each hidden dense layer is followed by batch norm.
     ///   - bias: Whether the dense layers have biases (Deep SVDD uses none).
-    /// - Throws: `DataError.invalidArgument` for a non-positive width or a rate outside [0, 1).
+    /// - Throws: `ConfigurationError.invalidSetting` for a non-positive width or a rate outside [0, 1).
     public static func mlp(
         inputWidth: Int,
         hidden: [Int],
@@ -40,7 +40,7 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
         bias: Bool = true
     ) throws -> NetworkArchitecture {
         guard dropout >= 0 && dropout < 1 else {
-            throw DataError.invalidArgument(name: "dropout", reason: "expected a rate in [0, 1), found \(dropout)")
+            throw ConfigurationError.invalidSetting(name: "dropout", reason: "expected a rate in [0, 1), found \(dropout)")
         }
         var layers: [LayerSpecification] = []
         var width = inputWidth
@@ -65,10 +65,13 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
 
     /// Checks that widths chain and values are in range.
     ///
-    /// - Throws: `DataError.invalidArgument` naming the first bad layer.
+    /// - Throws: `ConfigurationError.invalidSetting` naming the first bad layer.
     public func validate() throws {
+        guard layers.contains(where: { if case .dense = $0 { true } else { false } }) else {
+            throw ConfigurationError.invalidSetting(name: "layers", reason: "expected at least one dense layer, found \(layers.count) layers and none dense")
+        }
         guard inputWidth > 0 else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "input width", reason: "expected at least one feature, found \(inputWidth)")
         }
         var width = inputWidth
@@ -76,7 +79,7 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
             switch layer {
             case let .dense(inputs, outputs, _):
                 guard inputs == width, outputs > 0 else {
-                    throw DataError.invalidArgument(
+                    throw ConfigurationError.invalidSetting(
                         name: "layers.\(index)",
                         reason:
                             "expected a dense layer from \(width) features to at least one, found \(inputs) → \(outputs)"
@@ -85,13 +88,13 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
                 width = outputs
             case let .batchNorm(features, momentum, epsilon):
                 guard features == width, momentum >= 0, momentum <= 1, epsilon > 0 else {
-                    throw DataError.invalidArgument(
+                    throw ConfigurationError.invalidSetting(
                         name: "layers.\(index)",
                         reason: "expected batch norm over \(width) features with momentum in [0, 1] and ε > 0")
                 }
             case let .dropout(rate):
                 guard rate >= 0 && rate < 1 else {
-                    throw DataError.invalidArgument(
+                    throw ConfigurationError.invalidSetting(
                         name: "layers.\(index)", reason: "expected a dropout rate in [0, 1), found \(rate)")
                 }
             case .activation:

@@ -34,25 +34,25 @@ enum NeuralScoring {
 
     /// Checks the training input every neural detector shares.
     ///
-    /// - Throws: `TrainingError.noTrainingRows` for no rows, `DataError.invalidArgument` for no
+    /// - Throws: `TrainingError.noTrainingRows` for no rows, `ConfigurationError.invalidSetting` for no
     ///   columns, a non-finite value or labels of the wrong count or values.
     static func checkTrainingInput(_ x: Matrix, labels: [Int]?) throws {
         guard x.rows > 0 else { throw TrainingError.noTrainingRows }
         guard x.columns > 0 else {
-            throw DataError.invalidArgument(name: "features", reason: "expected at least one feature, found none")
+            throw DataError.invalidInput(name: "features", reason: "expected at least one feature, found none")
         }
         if let bad = x.scalars.firstIndex(where: { !$0.isFinite }) {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "features",
                 reason: "expected finite values, found \(x.scalars[bad]) at row \(bad / x.columns + 1), "
                     + "column \(bad % x.columns + 1)")
         }
         if let labels {
             guard labels.count == x.rows else {
-                throw DataError.invalidArgument(name: "labels", reason: "expected \(x.rows) labels, found \(labels.count)")
+                throw DataError.invalidInput(name: "labels", reason: "expected \(x.rows) labels, found \(labels.count)")
             }
             if let bad = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw DataError.invalidArgument(
+                throw DataError.invalidInput(
                     name: "labels", reason: "expected 0 or 1, found \(labels[bad]) for row \(bad + 1)")
             }
         }

@@ -60,23 +60,23 @@ public struct Trainer: Sendable {
 
     /// Checks the settings alone.
     ///
-    /// - Throws: `DataError.invalidArgument` naming the setting.
+    /// - Throws: `ConfigurationError.invalidSetting` naming the setting.
     public func validate() throws {
         guard epochs >= 1 else {
-            throw DataError.invalidArgument(name: "epochs", reason: "expected at least 1, found \(epochs)")
+            throw ConfigurationError.invalidSetting(name: "epochs", reason: "expected at least 1, found \(epochs)")
         }
         guard batchSize >= 1 else {
-            throw DataError.invalidArgument(name: "batch size", reason: "expected at least 1, found \(batchSize)")
+            throw ConfigurationError.invalidSetting(name: "batch size", reason: "expected at least 1, found \(batchSize)")
         }
         guard validationFraction >= 0 && validationFraction < 1 else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "validation fraction", reason: "expected a value in [0, 1), found \(validationFraction)")
         }
         if let patience, patience < 1 {
-            throw DataError.invalidArgument(name: "patience", reason: "expected at least 1, found \(patience)")
+            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
         }
         guard divergenceRetries >= 0 else {
-            throw DataError.invalidArgument(
+            throw ConfigurationError.invalidSetting(
                 name: "divergence retries", reason: "expected at least 0, found \(divergenceRetries)")
         }
     }
@@ -93,7 +93,7 @@ public struct Trainer: Sendable {
     ///   - random: The seeded generator for the validation split and the shuffles.
     ///   - onEpoch: Called after each completed epoch.
     /// - Returns: The losses of each epoch and the best epoch.
-    /// - Throws: `TrainingError.noTrainingRows`, `DataError.invalidArgument` for bad settings or
+    /// - Throws: `TrainingError.noTrainingRows`, `ConfigurationError.invalidSetting` for bad settings or
     ///   shapes, `TrainingError.diverged` when an epoch diverged more than ``divergenceRetries`` times.
     /// - Complexity: O(epochs · rows · parameters); no allocation per mini-batch step.
     @discardableResult
@@ -110,12 +110,12 @@ public struct Trainer: Sendable {
         let n = inputs.rows
         guard n > 0 else { throw TrainingError.noTrainingRows }
         guard inputs.columns == network.inputWidth else {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "inputs", reason: "expected \(network.inputWidth) features, found \(inputs.columns)")
         }
         let targetWidth = loss.targetWidth(forOutputWidth: network.outputWidth)
         guard targets.rows == n, targets.columns == targetWidth else {
-            throw DataError.invalidArgument(
+            throw DataError.invalidInput(
                 name: "targets",
                 reason: "expected \(n) rows of \(targetWidth) targets, found \(targets.rows)×\(targets.columns)")
         }

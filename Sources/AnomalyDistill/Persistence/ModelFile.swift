@@ -131,11 +131,19 @@ public struct ModelFile: Sendable {
     ///   metadata cannot be encoded, the errors of ``SafeTensors/encoded(layout:file:)``, and
     ///   ``ModelError/unwritable(file:reason:)``.
     public static func write(tensors: [Tensor], metadata: ModelMetadata, to url: URL) throws {
-        let bytes = try encoded(tensors: tensors, metadata: metadata, file: url.path)
+        let file = try OutputFile.opening(url.path)
+        try write(tensors: tensors, metadata: metadata, to: file)
+        try file.committing()
+    }
+
+    /// Writes a model file's bytes into an output opened beforehand (a command checks its outputs before
+    /// the work starts and commits them together after it); ``OutputFile/commit()`` makes it visible.
+    public static func write(tensors: [Tensor], metadata: ModelMetadata, to file: OutputFile) throws {
+        let bytes = try encoded(tensors: tensors, metadata: metadata, file: file.path)
         do {
-            try bytes.write(to: url, options: .atomic)
-        } catch {
-            throw ModelError.unwritable(file: url.path, reason: error.localizedDescription)
+            try bytes.withUnsafeBytes { try file.write($0) }
+        } catch let DataError.unwritable(_, reason) {
+            throw ModelError.unwritable(file: file.path, reason: reason)
         }
     }
 

@@ -117,6 +117,24 @@ public final class OutputFile {
         }
     }
 
+    /// ``init(path:)`` with its error as a ``ModelError/unwritable(file:reason:)``, for model files.
+    public static func opening(_ path: String) throws -> OutputFile {
+        do {
+            return try OutputFile(path: path)
+        } catch let DataError.unwritable(file, reason) {
+            throw ModelError.unwritable(file: file, reason: reason)
+        }
+    }
+
+    /// ``commit()`` with its error as a ``ModelError/unwritable(file:reason:)``.
+    public func committing() throws {
+        do {
+            try commit()
+        } catch let DataError.unwritable(file, reason) {
+            throw ModelError.unwritable(file: file, reason: reason)
+        }
+    }
+
     /// Writes `bytes` to `path` whole or not at all.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let file = try OutputFile(path: path)

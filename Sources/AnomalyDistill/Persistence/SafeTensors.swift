@@ -73,10 +73,12 @@ public struct SafeTensors: Sendable, Equatable {
     ///   ``ModelError/unwritable(file:reason:)`` when the file cannot be written.
     public func write(to url: URL, layout: Layout = .aligned) throws {
         let bytes = try encoded(layout: layout, file: url.path)
+        let file = try OutputFile.opening(url.path)
         do {
-            try bytes.write(to: url, options: .atomic)
-        } catch {
-            throw ModelError.unwritable(file: url.path, reason: error.localizedDescription)
+            try bytes.withUnsafeBytes { try file.write($0) }
+        } catch let DataError.unwritable(_, reason) {
+            throw ModelError.unwritable(file: url.path, reason: reason)
         }
+        try file.committing()
     }
 }

@@ -26,6 +26,9 @@ public enum ModelRegistry {
         } catch {
             throw ModelError.invalidMetadata(file: file.file, reason: "\"preprocessing\" is not a preprocessor: \(error)")
         }
+        if let problem = preprocessor?.problem {
+            throw ModelError.invalidMetadata(file: file.file, reason: "\"preprocessing\": \(problem)")
+        }
         return (try DetectorFile.decodeAny(type, file), preprocessor)
     }
 

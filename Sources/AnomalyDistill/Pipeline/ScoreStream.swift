@@ -91,8 +91,7 @@ public struct ScoreStream {
         let records = try CSVRecordReader(path: path)
         defer { records.willRead = nil }
         guard try records.next() else { throw DataError.emptyFile(file: path) }
-        var header = records.strings()
-        if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
+        let header = records.headerStrings()
         var seen: [String: Int] = [:]
         for (index, name) in header.enumerated() {
             if seen[name] != nil {

@@ -26,16 +26,16 @@ public struct ScoringBenchmark: Codable, Sendable {
             self.maximumRepeats = maximumRepeats
         }
 
-        /// - Throws: `DataError.invalidArgument` for counts below one or a negative time.
+        /// - Throws: `ConfigurationError.invalidSetting` for counts below one or a negative time.
         public func validate() throws {
             guard batchRows >= 1 else {
-                throw DataError.invalidArgument(name: "batch rows", reason: "expected at least 1, found \(batchRows)")
+                throw ConfigurationError.invalidSetting(name: "batch rows", reason: "expected at least 1, found \(batchRows)")
             }
             guard maximumRepeats >= 1 else {
-                throw DataError.invalidArgument(name: "repeats", reason: "expected at least 1, found \(maximumRepeats)")
+                throw ConfigurationError.invalidSetting(name: "repeats", reason: "expected at least 1, found \(maximumRepeats)")
             }
             guard minimumSeconds >= 0 && minimumSeconds.isFinite else {
-                throw DataError.invalidArgument(name: "seconds", reason: "expected a finite value ≥ 0, found \(minimumSeconds)")
+                throw ConfigurationError.invalidSetting(name: "seconds", reason: "expected a finite value ≥ 0, found \(minimumSeconds)")
             }
         }
     }
@@ -69,11 +69,11 @@ public struct ScoringBenchmark: Codable, Sendable {
 
     /// Measures `model` on `rows`.
     ///
-    /// - Throws: `DataError.invalidArgument` for no rows or bad options; the model's scoring errors.
+    /// - Throws: `ConfigurationError.invalidSetting` for no rows or bad options; the model's scoring errors.
     public static func measure(_ model: ScoringModel, on rows: RawRows, options: Options = Options()) throws -> ScoringBenchmark {
         try options.validate()
         guard rows.count > 0 else {
-            throw DataError.invalidArgument(name: "rows", reason: "expected at least one row to measure on, found none")
+            throw DataError.invalidInput(name: "rows", reason: "expected at least one row to measure on, found none")
         }
         let (single, p99) = try singleRowLatency(model, rows, options)
         let (batch, batchRows) = try batchThroughput(model, rows, options)
