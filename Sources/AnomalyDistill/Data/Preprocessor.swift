@@ -172,13 +172,8 @@ public struct Preprocessor: Codable, Sendable, Equatable {
         (Float((median - center) / scale), Float(center), Float(1 / scale))
     }
 
-    /// Linear-interpolation quantile of sorted values (NumPy's default), `nil` when empty.
+    /// ``Statistics/quantile(sorted:_:)``, `nil` when there are no values.
     static func quantile(_ sorted: [Double], _ q: Double) -> Double? {
-        guard !sorted.isEmpty else { return nil }
-        let position = q * Double(sorted.count - 1)
-        let lower = Int(position.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        let fraction = position - Double(lower)
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+        sorted.isEmpty ? nil : Statistics.quantile(sorted: sorted, q)
     }
 }

@@ -98,9 +98,8 @@ public struct DetectorState: Codable, Sendable, Equatable {
         self.featureCount = featureCount
         scoreMinimum = scores.min() ?? 0
         scoreMaximum = scores.max() ?? 0
-        scoreMean = scores.reduce(0, +) / Double(scores.count)
-        let mean = scoreMean
-        scoreDeviation = (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot()
+        scoreMean = Statistics.mean(scores)
+        scoreDeviation = Statistics.standardDeviation(scores, mean: scoreMean)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -235,9 +235,9 @@ public struct Discrepancy: Detector {
 
     /// Mean and population standard deviation (1 when below 1e-12) of `values`.
     static func meanAndScale(_ values: [Float]) -> (Float, Float) {
-        let n = Double(max(values.count, 1))
-        let mean = values.reduce(0.0) { $0 + Double($1) } / n
-        let deviation = (values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        let doubles = values.lazy.map(Double.init)
+        let mean = Statistics.mean(doubles)
+        let deviation = Statistics.standardDeviation(doubles, mean: mean)
         return (Float(mean), deviation < 1e-12 ? 1 : Float(deviation))
     }
 }

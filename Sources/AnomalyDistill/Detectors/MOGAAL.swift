@@ -288,13 +288,8 @@ struct GAALTraining {
         return counts
     }
 
-    /// The `q` quantile of sorted values, with linear interpolation (pandas' and NumPy's default).
     static func quantile(_ sorted: [Float], _ q: Double) -> Float {
-        guard sorted.count > 1 else { return sorted.first ?? 0 }
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        let fraction = Float(position - Double(low))
-        return sorted[low] + (sorted[high] - sorted[low]) * fraction
+        sorted.isEmpty ? 0 : Statistics.quantile(sorted: sorted, q)
     }
 
     /// Uniform noise in `[0, 1)`.

@@ -91,17 +91,9 @@ public struct SoftTargets: Codable, Sendable, Equatable {
         let median = quantile(sorted, 0.5)
         let mad = quantile(values.map { abs($0 - median) }.sorted(), 0.5)
         if mad > 0 { return mad * 1.4826 }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        let deviation = Statistics.standardDeviation(values)
         return deviation > 0 ? deviation : 1
     }
 
-    /// NumPy's default (linear) quantile of sorted values, q in [0, 1].
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let position = Double(sorted.count - 1) * q
-        let lower = Int(position.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        let gamma = position - Double(lower)
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * gamma
-    }
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double { Statistics.quantile(sorted: sorted, q) }
 }

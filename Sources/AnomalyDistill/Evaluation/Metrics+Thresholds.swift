@@ -35,16 +35,7 @@ extension Metrics {
         try validate(scores: values, context: "percentile")
         let quantile = q / 100
         guard quantile >= 0 && quantile <= 1 else { throw .percentileOutOfRange(found: "\(q)") }
-        let sorted = values.sorted()
-        let virtualIndex = Double(sorted.count - 1) * quantile
-        guard virtualIndex < Double(sorted.count - 1) else { return sorted[sorted.count - 1] }
-        let lower = virtualIndex.rounded(.down)
-        let below = sorted[Int(lower)]
-        let above = sorted[Int(lower) + 1]
-        let gamma = virtualIndex - lower
-        let difference = above - below
-        // NumPy's `_lerp`: from the nearer end, so that gamma = 1 gives `above` exactly.
-        return gamma >= 0.5 ? above - difference * (1 - gamma) : below + difference * gamma
+        return Statistics.quantile(sorted: values.sorted(), quantile)
     }
 
     /// PyOD's threshold for an expected fraction of anomalies in the training data.
