@@ -184,14 +184,13 @@ final class CSVRecordReader {
                 for (index, region) in regions.enumerated() {
                     batches[index].prepare(rows: rowsIn(region.1 - region.0), numericCount: numericCount)
                 }
-                nonisolated(unsafe) let base = UnsafePointer(buffer)
-                try batches.withUnsafeMutableBufferPointer { parts in
-                    nonisolated(unsafe) let parts = parts
-                    DispatchQueue.concurrentPerform(iterations: 2) { index in
+                let base = UnsafePointer(buffer)
+                batches.withUnsafeMutableBufferPointer { parts in
+                    Parallel.forEachPart(2, sharing: (parts, base)) { index, shared in
+                        let (parts, base) = shared
                         parts[index].parse(base + regions[index].0, count: regions[index].1 - regions[index].0,
                                            atEnd: true, width: width, kinds: kinds)
                     }
-                    _ = try parts.first
                 }
                 let first = batches[0]
                 guard first.rows > 0 else { return 0 }

@@ -140,16 +140,12 @@ public struct Autoencoder: Detector {
         let architecture = try architecture(featureCount: x.columns)
         // Each network gets its own generator, drawn before any work starts, so the result does not
         // depend on how many run at once.
-        var generators = (0..<networks).map { _ in random.split() }
-        let results = ParallelResults<Network>(count: networks)
+        let generators = (0..<networks).map { _ in random.split() }
         let configuration = self
-        generators.withUnsafeMutableBufferPointer { generators in
-            nonisolated(unsafe) let generators = generators
-            DispatchQueue.concurrentPerform(iterations: configuration.networks) { index in
-                results.set(index, Result { try configuration.trainNetwork(architecture, x, using: &generators[index]) })
-            }
+        let trained = try Parallel.map(count: networks) { index in
+            var generator = generators[index]
+            return try configuration.trainNetwork(architecture, x, using: &generator)
         }
-        let trained = try results.values()
         let trainingScores = FittedAutoencoder.reconstructionDistances(trained, x)
         if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError.nonFiniteScores(detector: "autoencoder", row: bad)

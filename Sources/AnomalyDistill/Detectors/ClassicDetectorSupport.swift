@@ -38,21 +38,9 @@ enum ClassicDetectorSupport {
     /// `minimumChunk` elements (except a shorter last one). Chunk boundaries depend only on `count`
     /// and `chunk`, so results written per index do not depend on the thread count.
     static func forEachChunk(count: Int, chunk: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let chunkCount = (count + chunk - 1) / chunk
-        let workers = max(1, min(threads, chunkCount))
-        if workers == 1 {
-            for c in 0..<chunkCount { body((c * chunk)..<min(count, (c + 1) * chunk)) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var c = worker
-            while c < chunkCount {
-                body((c * chunk)..<min(count, (c + 1) * chunk))
-                c += workers
-            }
-        }
+        Parallel.forEachChunk(count: count, chunk: chunk, threads: threads, body)
     }
+
 
     /// Decodes a tensor's integer values, checking its shape.
     static func int32s(_ file: ModelFile, _ name: String, shape: [Int]) throws -> [Int32] {

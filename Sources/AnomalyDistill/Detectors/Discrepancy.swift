@@ -147,20 +147,12 @@ public struct Discrepancy: Detector {
         let architecture = try NetworkArchitecture.mlp(
             inputWidth: x.columns, hidden: studentHidden, outputWidth: encoder.outputWidth, activation: .relu)
         // One generator per student, drawn before any work starts: the result does not depend on scheduling.
-        var generators = (0..<students).map { _ in random.split() }
-        let results = ParallelResults<Network>(count: students)
+        let generators = (0..<students).map { _ in random.split() }
         let configuration = self
-        generators.withUnsafeMutableBufferPointer { generators in
-            nonisolated(unsafe) let generators = generators
-            DispatchQueue.concurrentPerform(iterations: configuration.students) { index in
-                results.set(
-                    index,
-                    Result {
-                        try configuration.trainStudent(architecture, inputs, targets, using: &generators[index])
-                    })
-            }
+        let trained = try Parallel.map(count: students) { index in
+            var generator = generators[index]
+            return try configuration.trainStudent(architecture, inputs, targets, using: &generator)
         }
-        let trained = try results.values()
         var model = FittedDiscrepancy(
             encoder: encoder, scaling: teacherModel.scaling, targetScaling: targetScaling, students: trained,
             partMean: [0, 0], partScale: [1, 1],

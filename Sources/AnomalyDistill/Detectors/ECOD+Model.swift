@@ -95,8 +95,9 @@ struct ECODColumns: Sendable, Equatable {
             x.scalars.withUnsafeBufferPointer { values in
                 skewSigns.withUnsafeBufferPointer { signs in
                     output.withUnsafeMutableBufferPointer { output in
-                        nonisolated(unsafe) let (columns, values, signs, output) = (columns, values, signs, output)
-                        ClassicDetectorSupport.forEachChunk(count: x.rows, chunk: 1024, threads: threads) { rows in
+                        Parallel.forEachChunk(count: x.rows, chunk: 1024, threads: threads,
+                                              sharing: (columns, values, signs, output)) { rows, shared in
+                            let (columns, values, signs, output) = shared
                             for r in rows {
                                 var pyod = 0.0, sumLeft = 0.0, sumRight = 0.0, sumAuto = 0.0
                                 for j in 0..<d {

@@ -62,19 +62,15 @@ public struct Ensemble: Detector {
 
     public func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> FittedEnsemble {
         try validate()
-        var generators = members.map { _ in random.split() }
+        let generators = members.map { _ in random.split() }
         var assignment = Array(0..<members.count)
         random.shuffle(&assignment)
         let bucketCount = min(buckets, members.count)
-        let results = ParallelResults<any FittedDetector>(count: members.count)
         let members = self.members
-        generators.withUnsafeMutableBufferPointer { generators in
-            nonisolated(unsafe) let generators = generators
-            DispatchQueue.concurrentPerform(iterations: members.count) { index in
-                results.set(index, Result { try members[index].fit(x, labels: labels, using: &generators[index]) })
-            }
+        let fitted: [any FittedDetector] = try Parallel.map(count: members.count) { index in
+            var generator = generators[index]
+            return try members[index].fit(x, labels: labels, using: &generator)
         }
-        let fitted = try results.values()
         var groups = [[Int]](repeating: [], count: bucketCount)
         for (position, member) in assignment.enumerated() { groups[position % bucketCount].append(member) }
         let scalers = fitted.map { MemberScaler(trainingScores: $0.trainingScores, normalization: normalization) }
@@ -254,26 +250,3 @@ public struct FittedEnsemble: FittedDetector {
     }
 }
 
-/// Results written by parallel workers, one slot each, read after they all finish.
-final class ParallelResults<Value>: @unchecked Sendable {
-    private var slots: [Result<Value, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-    }
-
-    func set(_ index: Int, _ result: Result<Value, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    /// The values in order, or the first error (by index).
-    func values() throws -> [Value] {
-        try slots.map { slot in
-            guard let slot else { throw TrainingError.noTrainingRows }
-            return try slot.get()
-        }
-    }
-}

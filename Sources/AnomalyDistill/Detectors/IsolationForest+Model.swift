@@ -155,10 +155,10 @@ struct IsolationForestStorage: Sendable, Equatable {
                     depths.withUnsafeBufferPointer { depths in
                         x.scalars.withUnsafeBufferPointer { rows in
                             sums.withUnsafeMutableBufferPointer { sums in
-                                nonisolated(unsafe) let (nodes, leafValues, offsets, depths, rows, sums) =
-                                    (nodes, leafValues, offsets, depths, rows, sums)
                                 // Blocks of rows small enough to stay in cache while every tree runs over them.
-                                ClassicDetectorSupport.forEachChunk(count: x.rows, chunk: 256, threads: threads) { block in
+                                Parallel.forEachChunk(count: x.rows, chunk: 256, threads: threads,
+                                                      sharing: (nodes, leafValues, offsets, depths, rows, sums)) { block, shared in
+                                    let (nodes, leafValues, offsets, depths, rows, sums) = shared
                                     Self.accumulate(block, nodes: nodes, leafValues: leafValues, offsets: offsets,
                                                     depths: depths, rows: rows, d: d, sums: sums)
                                     for r in block { sums[r] /= Double(treeCount) }

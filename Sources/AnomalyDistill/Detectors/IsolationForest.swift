@@ -79,13 +79,10 @@ public struct IsolationForest: Detector, Equatable {
         let generators = (0..<trees).map { _ in random.split() }
         let threadCount = threads ?? ClassicDetectorSupport.defaultThreads
         var built = [IsolationTreeBuilder.Tree](repeating: .init(), count: trees)
-        built.withUnsafeMutableBufferPointer { output in
-            nonisolated(unsafe) let output = output
-            ClassicDetectorSupport.forEachChunk(count: trees, chunk: 1, threads: threadCount) { range in
-                for t in range {
-                    var generator = generators[t]
-                    output[t] = IsolationTreeBuilder.grow(x, subsample: psi, maxDepth: maxDepth, using: &generator)
-                }
+        Parallel.fill(&built, chunk: 1, threads: threadCount) { range, output in
+            for t in range {
+                var generator = generators[t]
+                output[t] = IsolationTreeBuilder.grow(x, subsample: psi, maxDepth: maxDepth, using: &generator)
             }
         }
         let forest = IsolationForestStorage(trees: built, subsample: psi)

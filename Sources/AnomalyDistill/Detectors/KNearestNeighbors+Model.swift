@@ -139,10 +139,11 @@ struct NeighborIndex: Sendable {
                         norms.withUnsafeBufferPointer { trainNorms in
                             queryNorms.withUnsafeBufferPointer { queryNorms in
                                 output.withUnsafeMutableBufferPointer { output in
-                                    nonisolated(unsafe) let buffers = Buffers(
+                                    let buffers = Buffers(
                                         train: train, prepared: prepared, query: query, centred: centred,
                                         trainNorms: trainNorms, queryNorms: queryNorms, output: output)
-                                    ClassicDetectorSupport.forEachChunk(count: m, chunk: NeighborIndex.queryBlock, threads: threads) { rows in
+                                    Parallel.forEachChunk(count: m, chunk: NeighborIndex.queryBlock, threads: threads,
+                                                          sharing: buffers) { rows, buffers in
                                         NeighborIndex.searchBlock(rows: rows, buffers, n: n, d: d, k: k, keep: keep,
                                                                   gemm: gemm, excludingSelf: excludingSelf)
                                     }

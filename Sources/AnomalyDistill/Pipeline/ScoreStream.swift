@@ -127,8 +127,8 @@ public struct ScoreStream {
             var flagged = [Int](repeating: 0, count: parts)
             buffers.withUnsafeMutableBufferPointer { buffers in
                 flagged.withUnsafeMutableBufferPointer { flagged in
-                    nonisolated(unsafe) let buffers = buffers, flagged = flagged
-                    let format: @Sendable (Int) -> Void = { part in
+                    Parallel.forEachPart(parts, sharing: (buffers, flagged)) { part, shared in
+                        let (buffers, flagged) = shared
                         buffers[part].removeAll(keepingCapacity: true)
                         for r in (part * share)..<min(scores.count, (part + 1) * share) {
                             let anomaly = model.isAnomaly(scores[r])
@@ -137,7 +137,6 @@ public struct ScoreStream {
                                                 input: echoed.isEmpty ? nil : echoed[r], into: &buffers[part])
                         }
                     }
-                    if parts == 1 { format(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: format) }
                 }
             }
             summary.anomalies += flagged.reduce(0, +)

@@ -237,13 +237,11 @@ public struct ScoringModel: Sendable {
         let threads = rows.count >= Self.parallelMinimum ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
         let share = (rows.count + threads - 1) / threads
         result.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            let work: @Sendable (Int) -> Void = { part in
+            Parallel.forEachPart(threads, sharing: out) { part, out in
                 let start = part * share, end = min(rows.count, start + share)
                 guard start < end else { return }
                 self.scoreCompiled(compiled, rows, start..<end, into: out.baseAddress! + start)
             }
-            if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
         }
         return result
     }
