@@ -56,7 +56,7 @@ enum DistillBench {
                 teacher = try teacherDetector.fit(x, labels: nil, using: &random)
             }
             guard let teacher else { continue }
-            var student: (any FittedStudent)?
+            var student: FittedStudent?
             let distillTime = try DetectorBench.seconds {
                 student = try distiller.distill(teacher: teacher, x: x, labels: useLabels ? trainLabels : nil, using: &random)
             }

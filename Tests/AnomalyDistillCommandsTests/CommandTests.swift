@@ -152,7 +152,7 @@ import Testing
         #expect(try #require(output.studentTest).rocAUC > 0.7)
         #expect(output.studentParameters * 10 <= output.teacherParameters)
         let (student, preprocessor) = try ModelRegistry.load(from: URL(fileURLWithPath: model))
-        #expect(student is any FittedStudent)
+        #expect(student is FittedStudent)
         #expect(preprocessor != nil)
         let inspect = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect)
         let text = try inspect.render()

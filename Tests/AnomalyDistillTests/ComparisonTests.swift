@@ -30,7 +30,7 @@ import Testing
     static let studentSpeed = ModelCost.Speed(rowsPerSecond: 9_000_000, singleRowLatency: 1e-7, measuredRows: 316)
 
     /// An isolation-forest teacher and a briefly distilled MLP student.
-    static let models: (teacher: FittedIsolationForest, student: any FittedStudent) = {
+    static let models: (teacher: FittedIsolationForest, student: FittedStudent) = {
         var random = RandomSource(seed: 7)
         // swiftlint:disable:next force_try
         let teacher = try! IsolationForest(trees: 50, contamination: 0.05).fit(problem.x, using: &random)
@@ -76,7 +76,7 @@ import Testing
         #expect(comparison.speedUp == student.rowsPerSecond / teacher.rowsPerSecond)
         #expect(comparison.speedUp == 60)
         #expect(comparison.parameterRatio == Double(teacher.parameters) / Double(student.parameters))
-        #expect(teacher.kind == FittedIsolationForest.kind && student.kind == FittedStudentMLP.kind)
+        #expect(teacher.kind == FittedIsolationForest.kind && student.kind == FittedStudent.Shape.mlp.rawValue)
         for cost in [teacher, student] {
             #expect(cost.parameters > 0)
             #expect(cost.bytesOnDisk > 4 * cost.parameters)

@@ -61,9 +61,12 @@ import Testing
         #expect(detector.contamination == 0.1)
     }
 
-    @Test("every fitted detector type is registered for loading under its own kind")
+    @Test("every fitted detector type is registered for loading under each of its kinds, no kind twice")
     func registry() {
-        #expect(ModelRegistry.registry.count == ModelRegistry.builtIn.count)
-        for type in ModelRegistry.builtIn { #expect(ModelRegistry.registry[type.kind] != nil) }
+        #expect(ModelRegistry.registry.count == ModelRegistry.builtIn.reduce(0) { $0 + $1.kinds.count })
+        for type in ModelRegistry.builtIn {
+            for kind in type.kinds { #expect(ModelRegistry.registry[kind].map { $0 == type } == true, "\(kind)") }
+        }
+        #expect(ModelRegistry.registry["student_linear"].map { $0 == FittedStudent.self } == true)
     }
 }

@@ -27,7 +27,7 @@ enum ScoringFixture {
         var table: Table
         var preprocessor: Preprocessor
         var teacher: FittedIsolationForest
-        var student: any FittedStudent
+        var student: FittedStudent
     }
 
     static let models: Models = {
@@ -254,7 +254,7 @@ enum ScoringFixture {
         try DetectorFile.write(ScoringFixture.models.student, preprocessor: ScoringFixture.models.preprocessor,
                                to: URL(fileURLWithPath: path))
         let loaded = try ScoringModel(contentsOf: URL(fileURLWithPath: path))
-        #expect(loaded.kind == FittedStudentMLP.kind && loaded.file == path && loaded.metadata != nil)
+        #expect(loaded.kind == FittedStudent.Shape.mlp.rawValue && loaded.file == path && loaded.metadata != nil)
         let table = ScoringFixture.models.table
         #expect(try loaded.score(table) == ScoringFixture.student().score(table))
         try TestFiles.with("a,b\n1,2\n") { csv in

@@ -42,6 +42,12 @@ public protocol FittedDetector: AnomalyScorer {
     /// The detector's name in model files and on the command line (`isolation_forest`).
     static var kind: String { get }
 
+    /// Every kind this type reads from model files (``kind`` alone, unless one type holds several).
+    static var kinds: [String] { get }
+
+    /// This model's kind as its file names it (``kind``, unless the type holds several).
+    var modelKind: String { get }
+
     /// Threshold, contamination and a summary of the training scores.
     var state: DetectorState { get }
 
@@ -59,6 +65,11 @@ public protocol FittedDetector: AnomalyScorer {
     /// Rebuilds a fitted model from what ``encode()`` wrote.
     /// - Throws: `ModelError` for a missing or malformed tensor or architecture entry.
     init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws
+}
+
+extension FittedDetector {
+    public static var kinds: [String] { [kind] }
+    public var modelKind: String { Self.kind }
 }
 
 /// A fitted model whose score is the one output of a network (students, the supervised network): such models

@@ -23,7 +23,7 @@ public enum DetectorFile {
                               training: JSONValue? = nil) throws -> (metadata: ModelMetadata, tensors: [Tensor]) {
         let (tensors, architecture) = try detector.encode()
         let metadata = ModelMetadata(
-            kind: type(of: detector).kind,
+            kind: detector.modelKind,
             schema: try preprocessor.map { try JSONValue(encoding: $0.schema) },
             preprocessing: try preprocessor.map { try JSONValue(encoding: $0) },
             architecture: architecture,
@@ -42,7 +42,7 @@ public enum DetectorFile {
 
     /// Reads a fitted detector of the given type.
     public static func decode<D: FittedDetector>(_ type: D.Type, from file: ModelFile) throws -> D {
-        guard file.metadata.kind == D.kind else {
+        guard D.kinds.contains(file.metadata.kind) else {
             throw ModelError.wrongModelKind(file: file.file, expected: D.kind, found: file.metadata.kind)
         }
         guard let detector = try decodeAny(D.self, file) as? D else {

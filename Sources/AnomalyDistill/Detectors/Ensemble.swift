@@ -199,7 +199,7 @@ public struct FittedEnsemble: FittedDetector {
             if !scalers[index].sortedScores.isEmpty {
                 tensors.append(Tensor(name: "members.\(index).sorted_scores", vector: scalers[index].sortedScores))
             }
-            described.append(.init(kind: type(of: member).kind, architecture: architecture, state: member.state,
+            described.append(.init(kind: member.modelKind, architecture: architecture, state: member.state,
                                    mean: scalers[index].mean, deviation: scalers[index].deviation))
         }
         let architecture = Architecture(normalization: normalization, combination: combination, groups: groups,

@@ -105,12 +105,12 @@ public struct Distiller: Sendable, CustomStringConvertible {
     ///   - x: The teacher's training rows (preprocessed features).
     ///   - labels: Optional 0/1 labels of the rows of `x`, mixed in with weight 1 − α (soft targets only).
     ///   - random: The seeded generator for the probes, the weights and the shuffles.
-    /// - Returns: A ``FittedStudentMLP`` or ``FittedStudentLinear``.
+    /// - Returns: The student, a perceptron or a linear model (``FittedStudent/shape``).
     /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `DataError.schemaMismatch` when
     ///   `x` does not fit the teacher, `TrainingError.diverged` when training diverges (nothing is returned).
     /// - Complexity: O(epochs · min(rows, rowsPerEpoch) · parameters) plus one teacher scoring pass.
     public func distill(teacher: any FittedDetector, x: Matrix, labels: [Int]? = nil,
-                        using random: inout RandomSource) throws -> any FittedStudent {
+                        using random: inout RandomSource) throws -> FittedStudent {
         try validate()
         try NeuralScoring.checkTrainingInput(x, labels: labels)
         try teacher.checkWidth(x)
@@ -138,7 +138,8 @@ public struct Distiller: Sendable, CustomStringConvertible {
             }
         }
         let architecture = try student.network(featureCount: x.columns)
-        let name = student.hiddenWidths(featureCount: x.columns).isEmpty ? FittedStudentLinear.kind : FittedStudentMLP.kind
+        let shape: FittedStudent.Shape = student.hiddenWidths(featureCount: x.columns).isEmpty ? .linear : .mlp
+        let name = shape.rawValue
         var network = Network(architecture: architecture, initialization: .heUniform, random: &random)
         var adam = Adam(learningRate: Float(learningRate), weightDecay: Float(weightDecay))
         var training = EpochTraining(epochs: epochs, batchSize: batchSize, patience: patience, keepsBest: true,
@@ -168,9 +169,6 @@ public struct Distiller: Sendable, CustomStringConvertible {
         }
         let state = try DetectorState(trainingScores: trainingScores, contamination: teacher.state.contamination,
                                       featureCount: x.columns)
-        if name == FittedStudentLinear.kind {
-            return FittedStudentLinear(network: network, softTargets: soft, state: state, trainingScores: trainingScores)
-        }
-        return FittedStudentMLP(network: network, softTargets: soft, state: state, trainingScores: trainingScores)
+        return FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: trainingScores)
     }
 }

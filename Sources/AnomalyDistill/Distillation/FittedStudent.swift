@@ -2,17 +2,37 @@
 /// score (higher = more anomalous), with its own threshold re-fitted on its training-row scores at
 /// the teacher's contamination (Hinton et al. 2015; DESIGN.md, *Distillation*).
 ///
-/// Two kinds: ``FittedStudentMLP`` (`student_mlp`) and ``FittedStudentLinear`` (`student_linear`).
-/// Both save to and load from model files through ``DetectorFile``, with the preprocessor, so a
-/// saved student scores raw rows.
-public protocol FittedStudent: NetworkScorer {
+/// One type for both shapes: a multilayer perceptron (kind `student_mlp`) or a linear model `u = w·x + b`
+/// (kind `student_linear`); ``shape`` says which, and the model file keeps the kind. It saves to and loads
+/// from model files through ``DetectorFile``, with the preprocessor, so a saved student scores raw rows.
+public struct FittedStudent: NetworkScorer {
+    /// The student's shape, named as its model file's kind.
+    public enum Shape: String, Codable, Sendable, CaseIterable {
+        case mlp = "student_mlp"
+        case linear = "student_linear"
+    }
+
+    public static let kind = Shape.mlp.rawValue
+    public static var kinds: [String] { Shape.allCases.map(\.rawValue) }
+    public var modelKind: String { shape.rawValue }
+
+    /// Perceptron or linear.
+    public var shape: Shape
     /// The trained network (features → logit).
-    var network: Network { get }
+    public var network: Network
     /// How the teacher's scores were turned into the logits and soft targets the student learned.
-    var softTargets: SoftTargets { get }
+    public var softTargets: SoftTargets
+    public var state: DetectorState
+    public var trainingScores: [Float]
 
     /// A student from its parts.
-    init(network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float])
+    public init(shape: Shape, network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float]) {
+        self.shape = shape
+        self.network = network
+        self.softTargets = softTargets
+        self.state = state
+        self.trainingScores = trainingScores
+    }
 }
 
 extension FittedStudent {
@@ -52,7 +72,8 @@ extension FittedStudent {
         guard network.outputWidth == 1 else {
             throw ModelError.invalidMetadata(file: file.file, reason: "expected one logit output, found \(network.outputWidth)")
         }
-        self.init(network: network, softTargets: architecture.softTargets, state: state, trainingScores: trainingScores)
+        self.init(shape: Shape(rawValue: file.metadata.kind) ?? .mlp, network: network, softTargets: architecture.softTargets,
+                  state: state, trainingScores: trainingScores)
     }
 }
 

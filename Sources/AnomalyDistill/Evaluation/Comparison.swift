@@ -85,10 +85,10 @@ public struct TeacherStudentComparison: Codable, Sendable {
         let teacherCost = try ModelCost(describing: teacher, speed: teacherSpeed)
         let studentCost = try ModelCost(describing: student, speed: studentSpeed)
         self.teacher = Side(
-            name: teacherName ?? type(of: teacher).kind, threshold: teacher.threshold,
+            name: teacherName ?? teacher.modelKind, threshold: teacher.threshold,
             quality: try quality(teacherScores, teacher.threshold), cost: teacherCost)
         self.student = Side(
-            name: studentName ?? type(of: student).kind, threshold: student.threshold,
+            name: studentName ?? student.modelKind, threshold: student.threshold,
             quality: try quality(studentScores, student.threshold), cost: studentCost)
         fidelity = try Fidelity(
             teacherScores: teacherScores, studentScores: studentScores,

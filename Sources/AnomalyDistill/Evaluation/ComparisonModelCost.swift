@@ -62,7 +62,7 @@ public struct ModelCost: Codable, Sendable, Hashable {
         let (metadata, fileTensors) = try DetectorFile.encode(detector)
         let bytes = try ModelFile.encoded(tensors: fileTensors, metadata: metadata).count
         self.init(
-            kind: type(of: detector).kind, parameters: tensors.reduce(0) { $0 + $1.elementCount },
+            kind: detector.modelKind, parameters: tensors.reduce(0) { $0 + $1.elementCount },
             bytesOnDisk: bytes, flopsPerRow: detector.flopsPerRow, rowsPerSecond: speed.rowsPerSecond,
             singleRowLatency: speed.singleRowLatency, measuredRows: speed.measuredRows)
     }

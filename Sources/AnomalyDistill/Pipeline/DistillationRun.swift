@@ -3,7 +3,7 @@ import Foundation
 /// What a whole distillation produced: teacher, student, preprocessing, and both judged on the test rows.
 public struct DistillationRunResult: Sendable {
     public var teacher: any FittedDetector
-    public var student: any FittedStudent
+    public var student: FittedStudent
     public var preprocessor: Preprocessor
     public var trainRows: Int
     /// The preprocessed test rows and their labels (empty when there is no test split).
@@ -61,9 +61,9 @@ public enum DistillationRun {
             throw ModelError.invalidMetadata(file: teacherFile.path,
                                              reason: "expected the teacher's preprocessing in the file, found none")
         }
-        if teacher is any FittedStudent {
+        if teacher is FittedStudent {
             throw ModelError.wrongModelKind(file: teacherFile.path, expected: "a teacher detector",
-                                            found: type(of: teacher).kind)
+                                            found: teacher.modelKind)
         }
         var random = RandomSource(seed: seed)
         let (train, test) = try DetectorRun.readTables(source, options: ReadOptions(schema: preprocessor.schema),
@@ -77,7 +77,7 @@ public enum DistillationRun {
                                preprocessor: Preprocessor, x: Matrix, trainLabels: [Int]?, test: Table?,
                                random: inout RandomSource) throws -> DistillationRunResult {
         let clock = ContinuousClock()
-        var student: (any FittedStudent)?
+        var student: FittedStudent?
         let distillTime = try clock.measure {
             student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, using: &random)
         }

@@ -6,11 +6,11 @@ public enum ModelRegistry {
     /// The fitted model types the library can load. A new detector joins ``DetectorFile/detectors``; a new
     /// student joins here.
     public static let builtIn: [any FittedDetector.Type] =
-        DetectorFile.detectors + [FittedStudentMLP.self, FittedStudentLinear.self]
+        DetectorFile.detectors + [FittedStudent.self]
 
     /// ``builtIn`` by kind.
     public static let registry: [String: any FittedDetector.Type] = Dictionary(
-        builtIn.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        builtIn.flatMap { type in type.kinds.map { ($0, type) } }, uniquingKeysWith: { first, _ in first })
 
     /// Reads any registered fitted model from a file that was read already, with the preprocessor it was saved with.
     ///

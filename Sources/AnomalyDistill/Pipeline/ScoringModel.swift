@@ -86,7 +86,7 @@ public struct ScoringModel: Sendable {
     let featureColumns: [Int]
 
     /// The model's kind (`student_mlp`, `isolation_forest`, ...).
-    public var kind: String { type(of: detector).kind }
+    public var kind: String { detector.modelKind }
     /// The columns the model reads (label and ignored columns included, as at training).
     public var schema: Schema { preprocessor.schema }
     /// Whether one row is scored by the compiled, allocation-free path.
