@@ -32,7 +32,7 @@ import Foundation
 /// rate 1e-3, weight decay 1e-5 — except **30 epochs** (PyOD: 10): on the 17 shared benchmark sets
 /// (3 seeds) 30 epochs gave a mean test ROC-AUC of 0.766 against 0.751 for 10 (PyOD 0.763), and
 /// lifted thyroid, satimage-2, mammography, NAB and shuttle by 0.03–0.08; a narrower `[32, 8]` was worse.
-public struct Autoencoder: Detector {
+public struct Autoencoder: Detector, NeuralTrained {
     /// The encoder's widths; the decoder mirrors them without the last (PyOD's `hidden_neuron_list`).
     public var hidden: [Int]
     /// The hidden layers' activation (PyOD's `hidden_activation_name`).
@@ -41,23 +41,8 @@ public struct Autoencoder: Detector {
     public var batchNorm: Bool
     /// Dropout rate after each hidden block, in [0, 1) (PyOD's `dropout_rate`).
     public var dropout: Double
-    /// Passes over the training rows (PyOD's `epoch_num`).
-    public var epochs: Int
-    /// Rows per mini-batch (PyOD's `batch_size`).
-    public var batchSize: Int
-    /// Adam's step size (PyOD's `lr`).
-    public var learningRate: Double
-    /// Adam's L2 weight decay (PyOD's `optimizer_params["weight_decay"]`).
-    public var weightDecay: Double
-    /// Fraction of the rows held out to monitor the reconstruction loss, in [0, 0.5]; 0 for none.
-    /// With a split, training stops after ``patience`` epochs without improvement and keeps the best weights.
-    public var validationFraction: Double
-    /// Epochs without improvement of the validation loss before stopping (used with a validation split).
-    public var patience: Int
-    /// At most this many rows per epoch, a fresh random subsample each epoch; `nil` for all rows.
-    /// The default, 20,000, leaves every shared data set but the three largest untouched and keeps
-    /// fitting on 340k rows to seconds.
-    public var rowsPerEpoch: Int?
+    /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
+    public var training: NeuralTraining
     /// Standardise each input column with its training mean and standard deviation (1 for a
     /// constant column) before the network, as PyOD's `preprocessing=True`.
     public var standardizesInputs: Bool
@@ -80,43 +65,20 @@ public struct Autoencoder: Detector {
         self.activation = activation
         self.batchNorm = batchNorm
         self.dropout = dropout
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
-        self.validationFraction = validationFraction
-        self.patience = patience
-        self.rowsPerEpoch = rowsPerEpoch
+        training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, validationFraction: validationFraction, patience: patience, rowsPerEpoch: rowsPerEpoch)
         self.contamination = contamination
     }
 
     public var description: String {
         "Autoencoder(hidden: \(hidden), activation: \(activation), batchNorm: \(batchNorm), dropout: \(dropout), "
-            + "epochs: \(epochs), batchSize: \(batchSize), learningRate: \(learningRate), weightDecay: \(weightDecay), "
-            + "validationFraction: \(validationFraction), rowsPerEpoch: \(rowsPerEpoch.map(String.init) ?? "all"), "
-            + "networks: \(networks), "
-            + "contamination: \(contamination))"
+            + "\(training.description), networks: \(networks), contamination: \(contamination))"
     }
 
     public func validate() throws {
-        try NeuralDetectorSettings.validate(
-            hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
-            contamination: contamination)
-        guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
-        }
-        guard validationFraction >= 0 && validationFraction <= 0.5 else {
-            throw ConfigurationError.invalidSetting(
-                name: "validation fraction", reason: "expected a value in [0, 0.5], found \(validationFraction)")
-        }
-        guard patience >= 1 else {
-            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
-        }
+        try NeuralDetectorSettings.validate(hidden: hidden, dropout: dropout, contamination: contamination)
+        try training.validate()
         guard networks >= 1 else {
             throw ConfigurationError.invalidSetting(name: "networks", reason: "expected at least 1, found \(networks)")
-        }
-        if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
     }
 

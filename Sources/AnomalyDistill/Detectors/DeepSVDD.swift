@@ -24,19 +24,13 @@ import Foundation
 /// Defaults: PyOD's (`[64, 32]`, learning rate 1e-4, weight decay 0.5e-6, batch 32, ε 0.1, no
 /// pretraining) except **30 epochs** (PyOD: 100): with 30, the mean test ROC-AUC on the 17 shared
 /// benchmark sets is 0.697 against PyOD's 0.633 (no set worse by more than 0.026), at under 4 s per fit.
-public struct DeepSVDD: Detector {
+public struct DeepSVDD: Detector, NeuralTrained {
     /// Widths of the bias-free layers; the last is the embedding (PyOD's `hidden_neurons`).
     public var hidden: [Int]
     /// Dropout after the middle layers (not the first or the embedding), in [0, 1) (PyOD's `dropout_rate`).
     public var dropout: Double
-    /// Passes over the training rows (PyOD's `epochs`).
-    public var epochs: Int
-    /// Rows per mini-batch (PyOD's `batch_size`).
-    public var batchSize: Int
-    /// Adam's step size (PyOD's `learning_rate`).
-    public var learningRate: Double
-    /// Adam's L2 weight decay (PyOD's `l2_regularizer`).
-    public var weightDecay: Double
+    /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
+    public var training: NeuralTraining
     /// Centre coordinates with |cᵢ| < ε are set to ±ε (PyOD's `eps`).
     public var epsilon: Double
     /// Pretrain the network as the encoder of a bias-free autoencoder (Ruff et al. 2018, §4) before
@@ -44,8 +38,6 @@ public struct DeepSVDD: Detector {
     public var pretrain: Bool
     /// Epochs of autoencoder pretraining (with ``pretrain``).
     public var pretrainEpochs: Int
-    /// At most this many rows per epoch, a fresh random subsample each epoch; `nil` for all rows.
-    public var rowsPerEpoch: Int?
     public var contamination: Double
 
     public init(
@@ -55,38 +47,26 @@ public struct DeepSVDD: Detector {
     ) {
         self.hidden = hidden
         self.dropout = dropout
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
+        training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, rowsPerEpoch: rowsPerEpoch)
         self.epsilon = epsilon
         self.pretrain = pretrain
         self.pretrainEpochs = pretrainEpochs
-        self.rowsPerEpoch = rowsPerEpoch
         self.contamination = contamination
     }
 
     public var description: String {
-        "DeepSVDD(hidden: \(hidden), dropout: \(dropout), epochs: \(epochs), batchSize: \(batchSize), "
-            + "learningRate: \(learningRate), weightDecay: \(weightDecay), epsilon: \(epsilon), pretrain: \(pretrain), "
-            + "rowsPerEpoch: \(rowsPerEpoch.map(String.init) ?? "all"), contamination: \(contamination))"
+        "DeepSVDD(hidden: \(hidden), dropout: \(dropout), \(training.description), epsilon: \(epsilon), "
+            + "pretrain: \(pretrain), contamination: \(contamination))"
     }
 
     public func validate() throws {
-        try NeuralDetectorSettings.validate(
-            hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
-            contamination: contamination)
-        guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
-        }
+        try NeuralDetectorSettings.validate(hidden: hidden, dropout: dropout, contamination: contamination)
+        try training.validate()
         guard epsilon > 0 && epsilon.isFinite else {
             throw ConfigurationError.invalidSetting(name: "epsilon", reason: "expected a positive finite value, found \(epsilon)")
         }
         guard pretrainEpochs >= 1 else {
             throw ConfigurationError.invalidSetting(name: "pretrain epochs", reason: "expected at least 1, found \(pretrainEpochs)")
-        }
-        if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
     }
 

@@ -25,7 +25,7 @@ import Foundation
 /// width 64 — the ReLU clips far rows: shuttle 0.61 against 0.80); the raw sum `e + v` 0.765. The
 /// library's ``Autoencoder`` (three networks) has 0.791 at seed 0. Three students, 30 epochs, with
 /// the autoencoder's training settings.
-public struct Discrepancy: Detector {
+public struct Discrepancy: Detector, NeuralTrained {
     /// How the regression error `e` and the predictive variance `v` make one score.
     public enum Combination: String, Codable, Sendable, CaseIterable {
         /// `e + v`.
@@ -51,16 +51,8 @@ public struct Discrepancy: Detector {
     public var students: Int
     /// Hidden widths of each student.
     public var studentHidden: [Int]
-    /// Passes over the training rows for each student.
-    public var epochs: Int
-    /// Rows per mini-batch for the students.
-    public var batchSize: Int
-    /// Adam's step size for the students.
-    public var learningRate: Double
-    /// Adam's L2 weight decay for the students.
-    public var weightDecay: Double
-    /// At most this many rows per student epoch, a fresh random subsample each epoch; `nil` for all.
-    public var rowsPerEpoch: Int?
+    /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
+    public var training: NeuralTraining
     /// How `e` and `v` are combined into the score.
     public var combination: Combination
     /// Which output of the teacher's bottleneck block is the representation.
@@ -80,22 +72,16 @@ public struct Discrepancy: Detector {
         self.teacher = teacher
         self.students = students
         self.studentHidden = studentHidden
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
-        self.rowsPerEpoch = rowsPerEpoch
+        training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, rowsPerEpoch: rowsPerEpoch)
         self.combination = combination
         self.representation = representation
         self.contamination = contamination
     }
 
     public var description: String {
-        "Discrepancy(teacher: \(teacher), students: \(students), studentHidden: \(studentHidden), epochs: \(epochs), "
-            + "batchSize: \(batchSize), learningRate: \(learningRate), weightDecay: \(weightDecay), "
-            + "rowsPerEpoch: \(rowsPerEpoch.map(String.init) ?? "all"), combination: \(combination.rawValue), "
-            + "representation: \(representation.rawValue), "
-            + "contamination: \(contamination))"
+        "Discrepancy(teacher: \(teacher), students: \(students), studentHidden: \(studentHidden), "
+            + "\(training.description), combination: \(combination.rawValue), "
+            + "representation: \(representation.rawValue), contamination: \(contamination))"
     }
 
     /// The teacher as it is fitted: with this detector's contamination.
@@ -106,19 +92,10 @@ public struct Discrepancy: Detector {
     }
 
     public func validate() throws {
-        try NeuralDetectorSettings.validate(
-            hidden: studentHidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: 0,
-            contamination: contamination)
+        try NeuralDetectorSettings.validate(hidden: studentHidden, dropout: 0, contamination: contamination)
+        try training.validate()
         guard students >= 1 else {
             throw ConfigurationError.invalidSetting(name: "students", reason: "expected at least 1, found \(students)")
-        }
-        guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw ConfigurationError.invalidSetting(
-                name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
-        }
-        if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw ConfigurationError.invalidSetting(
-                name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
         }
         try fittedTeacher.validate()
     }

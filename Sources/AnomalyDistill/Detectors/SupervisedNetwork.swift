@@ -12,7 +12,7 @@ import Foundation
 /// stratified validation split (10% of each class) keeps the weights of the best epoch.
 /// Defaults: hidden `[64, 32]`, ReLU, batch norm, dropout 0.2, up to 50 epochs with patience 5,
 /// batch 32, learning rate 1e-3, weight decay 1e-5.
-public struct SupervisedNetwork: Detector {
+public struct SupervisedNetwork: Detector, NeuralTrained {
     /// Widths of the hidden layers.
     public var hidden: [Int]
     /// The hidden layers' activation.
@@ -21,18 +21,8 @@ public struct SupervisedNetwork: Detector {
     public var batchNorm: Bool
     /// Dropout rate after each hidden block, in [0, 1).
     public var dropout: Double
-    /// Most passes over the training rows.
-    public var epochs: Int
-    /// Rows per mini-batch.
-    public var batchSize: Int
-    /// Adam's step size.
-    public var learningRate: Double
-    /// Adam's L2 weight decay.
-    public var weightDecay: Double
-    /// Fraction of each class held out for early stopping, in [0, 0.5]; 0 for none (all epochs run).
-    public var validationFraction: Double
-    /// Epochs without improvement of the validation loss before stopping.
-    public var patience: Int
+    /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
+    public var training: NeuralTraining
     /// Weight the classes `n / (2 · n_class)` (balanced); otherwise both weigh 1.
     public var balancesClasses: Bool
     public var contamination: Double
@@ -47,37 +37,19 @@ public struct SupervisedNetwork: Detector {
         self.activation = activation
         self.batchNorm = batchNorm
         self.dropout = dropout
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
-        self.validationFraction = validationFraction
-        self.patience = patience
+        training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, validationFraction: validationFraction, patience: patience)
         self.balancesClasses = balancesClasses
         self.contamination = contamination
     }
 
     public var description: String {
         "SupervisedNetwork(hidden: \(hidden), activation: \(activation), batchNorm: \(batchNorm), dropout: \(dropout), "
-            + "epochs: \(epochs), batchSize: \(batchSize), learningRate: \(learningRate), weightDecay: \(weightDecay), "
-            + "validationFraction: \(validationFraction), patience: \(patience), balancesClasses: \(balancesClasses), "
-            + "contamination: \(contamination))"
+            + "\(training.description), balancesClasses: \(balancesClasses), contamination: \(contamination))"
     }
 
     public func validate() throws {
-        try NeuralDetectorSettings.validate(
-            hidden: hidden, epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout,
-            contamination: contamination)
-        guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
-        }
-        guard validationFraction >= 0 && validationFraction <= 0.5 else {
-            throw ConfigurationError.invalidSetting(
-                name: "validation fraction", reason: "expected a value in [0, 0.5], found \(validationFraction)")
-        }
-        guard patience >= 1 else {
-            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
-        }
+        try NeuralDetectorSettings.validate(hidden: hidden, dropout: dropout, contamination: contamination)
+        try training.validate()
     }
 
     /// The classifier for `featureCount` features: hidden blocks, then one logit.

@@ -18,7 +18,7 @@
 /// the distillation report): T = 2, all three probe kinds at one probe per training row, widths
 /// from the feature count (`[32, 16]` up to 128 features), up to 200 epochs of at most 20,000 rows with
 /// patience 15, batch 64, learning rate 3e-3.
-public struct Distiller: Sendable, CustomStringConvertible {
+public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     /// What the student regresses.
     public enum Objective: String, Sendable, Hashable, Codable, CaseIterable {
         /// Temperature-scaled soft targets (Hinton et al. 2015).
@@ -37,18 +37,8 @@ public struct Distiller: Sendable, CustomStringConvertible {
     public var softWeight: Double
     /// The synthetic probes of the transfer set.
     public var transfer: TransferSet.Options
-    /// Most passes over the transfer set.
-    public var epochs: Int
-    /// Rows per mini-batch.
-    public var batchSize: Int
-    /// Adam's step size.
-    public var learningRate: Double
-    /// Adam's L2 weight decay.
-    public var weightDecay: Double
-    /// Epochs without improvement of the held-out loss before stopping.
-    public var patience: Int
-    /// At most this many rows per epoch, a fresh random subsample each epoch; `nil` for all.
-    public var rowsPerEpoch: Int?
+    /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
+    public var training: NeuralTraining
 
     public init(
         student: StudentArchitecture = .mlp(hidden: nil), objective: Objective = .softTargets,
@@ -61,18 +51,13 @@ public struct Distiller: Sendable, CustomStringConvertible {
         self.temperature = temperature
         self.softWeight = softWeight
         self.transfer = transfer
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.weightDecay = weightDecay
-        self.patience = patience
-        self.rowsPerEpoch = rowsPerEpoch
+        training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, patience: patience, rowsPerEpoch: rowsPerEpoch)
     }
 
     public var description: String {
         "Distiller(student: \(student), objective: \(objective.rawValue), temperature: \(temperature), "
             + "softWeight: \(softWeight), augmentation: \(transfer.augmentation), ratio: \(transfer.ratio), "
-            + "epochs: \(epochs), batchSize: \(batchSize), learningRate: \(learningRate))"
+            + "\(training.description))"
     }
 
     /// Checks the configuration alone.
@@ -85,17 +70,7 @@ public struct Distiller: Sendable, CustomStringConvertible {
         }
         try transfer.validate()
         if case let .mlp(hidden?) = student { try SettingLimits.check(widths: hidden, name: "student") }
-        try NeuralDetectorSettings.validate(hidden: nil, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                                   dropout: 0, contamination: Contamination.default)
-        guard weightDecay >= 0 && weightDecay.isFinite else {
-            throw ConfigurationError.invalidSetting(name: "weight decay", reason: "expected a finite value ≥ 0, found \(weightDecay)")
-        }
-        guard patience >= 1 else {
-            throw ConfigurationError.invalidSetting(name: "patience", reason: "expected at least 1, found \(patience)")
-        }
-        if let rowsPerEpoch, rowsPerEpoch < 1 {
-            throw ConfigurationError.invalidSetting(name: "rows per epoch", reason: "expected at least 1, found \(rowsPerEpoch)")
-        }
+        try training.validate()
     }
 
     /// Distils `teacher` into a student trained on the rows of `x` and probes around them.
