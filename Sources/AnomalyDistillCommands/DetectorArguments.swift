@@ -56,13 +56,13 @@ struct DetectorArguments: ParsableArguments {
             if widths.count > SettingLimits.layers.upperBound {
                 throw ValidationError("--hidden takes at most \(SettingLimits.layers.upperBound) widths, found \(widths.count)")
             }
-            for width in widths { try Range.check(width, SettingLimits.width, "--hidden widths") }
+            for width in widths { try OptionRange.check(width, SettingLimits.width, "--hidden widths") }
         }
-        try Range.check(trees, SettingLimits.trees, "--trees")
-        try Range.check(subsample, SettingLimits.subsample, "--subsample")
-        try Range.check(neighbors, SettingLimits.neighbors, "--k")
-        try Range.check(epochs, SettingLimits.epochs, "--epochs")
-        try Range.check(batchSize, SettingLimits.batchSize, "--batch-size")
+        try OptionRange.check(trees, SettingLimits.trees, "--trees")
+        try OptionRange.check(subsample, SettingLimits.subsample, "--subsample")
+        try OptionRange.check(neighbors, SettingLimits.neighbors, "--k")
+        try OptionRange.check(epochs, SettingLimits.epochs, "--epochs")
+        try OptionRange.check(batchSize, SettingLimits.batchSize, "--batch-size")
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive finite number, found \(learningRate)")
         }
@@ -145,7 +145,7 @@ struct SourceArguments: ParsableArguments {
 }
 
 /// Range checks for options, with the option's name and its limits in the message.
-enum Range {
+enum OptionRange {
     static func check<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ option: String) throws {
         if let value, !range.contains(value) {
             throw ValidationError("\(option) must be in [\(show(range.lowerBound)), \(show(range.upperBound))], found \(show(value))")

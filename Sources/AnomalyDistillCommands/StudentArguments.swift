@@ -26,9 +26,9 @@ struct StudentArguments: ParsableArguments {
     var useLabels = false
 
     func validate() throws {
-        try Range.check(temperature, SettingLimits.temperature, "--temperature")
+        try OptionRange.check(temperature, SettingLimits.temperature, "--temperature")
         guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be in [0, 1], found \(alpha)") }
-        try Range.check(studentEpochs, SettingLimits.epochs, "--student-epochs")
+        try OptionRange.check(studentEpochs, SettingLimits.epochs, "--student-epochs")
         do {
             _ = try StudentArchitecture(parsing: student)
             _ = try TransferSet.Augmentation(parsing: augment)

@@ -131,29 +131,11 @@ enum JSONText {
     static func number(_ value: Float) -> String { value.isFinite ? value.description : "null" }
     static func number(_ value: Double) -> String { value.isFinite ? value.description : "null" }
 
-    /// A JSON string literal.
-    static func string(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the core's escaper).
+    static func string(_ text: String) -> String { JSONValue.literal(text) }
 
-    /// A value from a client, cut to a readable length.
-    static func cut(_ text: String) -> String {
-        text.count > 64 ? String(text.prefix(64)).debugDescription + "… (\(text.utf8.count) bytes)" : text.debugDescription
-    }
+    /// A value from a client, quoted and cut to a readable length (the core's helper).
+    static func cut(_ text: String) -> String { DataError.quoted(text) }
 
     static func encode(_ value: JSONValue) throws -> ByteBuffer {
         let encoder = JSONEncoder()

@@ -105,9 +105,10 @@ extension DataError: CustomStringConvertible {
         }
     }
 
-    /// A value from the data, quoted and cut to a readable length (a 1 MB field is not echoed whole).
-    static func quoted(_ text: String) -> String {
-        guard text.utf8.count > 64 else { return text.debugDescription }
+    /// A value from the input, quoted and cut to a readable length (a 1 MB field is not echoed whole) — the
+    /// one helper every message quoting user input uses.
+    public static func quoted(_ text: String) -> String {
+        guard text.count > 64 else { return text.debugDescription }
         return String(text.prefix(64)).debugDescription + "… (\(text.utf8.count) bytes)"
     }
 }

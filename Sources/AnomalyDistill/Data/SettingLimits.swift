@@ -33,7 +33,7 @@ public enum SettingLimits {
         guard layers.contains(widths.count) else {
             throw .invalidSetting(name: name, reason: "expected 1 to \(layers.upperBound) hidden layers, found \(widths.count)")
         }
-        for width in widths where !width.contains(in: Self.width) {
+        for width in widths where !Self.width.contains(width) {
             throw .invalidSetting(name: name, reason: "expected widths in [1, \(Self.width.upperBound)], found \(width)")
         }
     }
@@ -48,8 +48,4 @@ public enum SettingLimits {
             throw .tooLarge(what: what, needs: bytes >= Double(Int.max) ? Int.max : Int(bytes), available: available)
         }
     }
-}
-
-extension Int {
-    fileprivate func contains(in range: ClosedRange<Int>) -> Bool { range.contains(self) }
 }

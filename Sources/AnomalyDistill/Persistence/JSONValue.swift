@@ -9,6 +9,9 @@ import Foundation
 ///
 /// Numbers are `Double`s: integers are exact up to 2^53.
 public enum JSONValue: Sendable, Hashable {
+    /// `text` as a JSON string literal, quotes included, escaped as the model files' headers are.
+    public static func literal(_ text: String) -> String { JSONText.string(text) }
+
     case null
     case bool(Bool)
     case number(Double)

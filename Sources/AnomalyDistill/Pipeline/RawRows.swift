@@ -183,16 +183,12 @@ extension ScoringModel {
         case .null: return "null"
         case let .bool(flag): return flag ? "true" : "false"
         case let .number(number): return "\(number)"
-        case let .string(text): return "a string " + Self.quoted(text)
+        case let .string(text): return "a string " + DataError.quoted(text)
         case .array: return "an array"
         case .object: return "an object"
         }
     }
 
-    /// `text` quoted, cut to a readable length.
-    static func quoted(_ text: String) -> String {
-        text.count > 64 ? String(text.prefix(64)).debugDescription + "… (\(text.utf8.count) bytes)" : text.debugDescription
-    }
 
     static func list(_ names: [String]) -> String {
         names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", …" : "")

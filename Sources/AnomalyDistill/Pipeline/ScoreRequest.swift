@@ -597,7 +597,7 @@ private struct ScoreRequestParser {
         case .null: "null"
         case let .bool(flag): flag ? "true" : "false"
         case let .number(start, end): excerpt(start, end)
-        case let .string(start, end, escaped): "a string " + ScoringModel.quoted(string(start, end, escaped: escaped))
+        case let .string(start, end, escaped): "a string " + DataError.quoted(string(start, end, escaped: escaped))
         case .array: "an array"
         case .object: "an object"
         }
