@@ -9,6 +9,7 @@ let package = Package(
         // MARK: Public API
         .library(name: "AnomalyDistill", targets: ["AnomalyDistill"]),
         .library(name: "AnomalyDistillServer", targets: ["AnomalyDistillServer"]),
+        .library(name: "AnomalyDistillONNX", targets: ["AnomalyDistillONNX"]),
         .library(name: "AnomalyDistillCommands", targets: ["AnomalyDistillCommands"]),
         .executable(name: "anomaly-distill", targets: ["anomaly-distill"]),
     ],
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: Public API
@@ -52,11 +54,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // ONNX export: the scoring graph as an ONNX model. The protobuf code is generated once from
+        // Protos/onnx/onnx.proto by Scripts/generate-onnx-proto.sh and committed (no protoc at build time).
+        .target(
+            name: "AnomalyDistillONNX",
+            dependencies: [
+                "AnomalyDistill",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .target(
             name: "AnomalyDistillCommands",
             dependencies: [
                 "AnomalyDistill",
                 "AnomalyDistillServer",
+                "AnomalyDistillONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,6 +99,14 @@ let package = Package(
                 "AnomalyDistillServer",
                 "AnomalyDistill",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "AnomalyDistillONNXTests",
+            dependencies: [
+                "AnomalyDistillONNX",
+                "AnomalyDistill",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

@@ -30,61 +30,18 @@ public final class CompiledNetwork: @unchecked Sendable {
     /// - Parameters:
     ///   - network: The trained network.
     ///   - inputScale: Factors multiplied into the first dense layer's weights, one per input (`nil`: none).
-    public init?(_ network: Network, inputScale: [Float]? = nil) {
-        struct Stage {
-            var weight: [Float]  // inputs × outputs, input-major
-            var bias: [Float]
-            var inputs: Int
-            var outputs: Int
-            var activation: Int32 = Int32(AD_ACTIVATION_IDENTITY)
-            var slope: Float = 0
-            var activated = false
-        }
-        var stages: [Stage] = []
-        for layer in network.layers {
-            switch layer {
-            case let dense as Dense:
-                stages.append(Stage(weight: dense.weight.scalars,
-                                    bias: dense.bias?.scalars ?? [Float](repeating: 0, count: dense.outputs),
-                                    inputs: dense.inputs, outputs: dense.outputs))
-            case let norm as BatchNorm:
-                guard var last = stages.popLast(), !last.activated, last.outputs == norm.features else { return nil }
-                for o in 0..<last.outputs {
-                    let a = norm.scale.scalars[o] / (norm.runningVariance[o] + norm.epsilon).squareRoot()
-                    let b = norm.shift.scalars[o] - norm.runningMean[o] * a
-                    for i in 0..<last.inputs { last.weight[i * last.outputs + o] *= a }
-                    last.bias[o] = last.bias[o] * a + b
-                }
-                stages.append(last)
-            case is Dropout:
-                continue
-            default:
-                let code: Int32, slope: Float
-                switch layer.specification {
-                case .activation(.relu): (code, slope) = (Int32(AD_ACTIVATION_RELU), 0)
-                case let .activation(.leakyReLU(s)): (code, slope) = (Int32(AD_ACTIVATION_LEAKY_RELU), Float(s))
-                case .activation(.tanh): (code, slope) = (Int32(AD_ACTIVATION_TANH), 0)
-                case .activation(.sigmoid): (code, slope) = (Int32(AD_ACTIVATION_SIGMOID), 0)
-                case .activation(.identity): continue
-                default: return nil
-                }
-                guard var last = stages.popLast(), !last.activated else { return nil }
-                last.activation = code
-                last.slope = slope
-                last.activated = true
-                stages.append(last)
-            }
-        }
-        guard let first = stages.first, let final = stages.last else { return nil }
-        if let inputScale {
-            guard inputScale.count == first.inputs else { return nil }
-            for i in 0..<first.inputs {
-                for o in 0..<first.outputs { stages[0].weight[i * first.outputs + o] *= inputScale[i] }
-            }
-        }
+    public convenience init?(_ network: Network, inputScale: [Float]? = nil) {
+        guard let folded = FoldedNetwork(network, inputScale: inputScale) else { return nil }
+        self.init(folded)
+    }
+
+    /// Compiles folded stages for the kernel.
+    public init(_ folded: FoldedNetwork) {
+        let stages = folded.stages
+        let first = stages[0], final = stages[stages.count - 1]
         // Lay out: a many-output layer as `inputs` rows of `stride` (a multiple of 8) floats; a one-output layer
         // as its `inputs` weights; each bias padded to the stride.
-        func stride(_ stage: Stage) -> Int { stage.outputs == 1 ? 1 : (stage.outputs + 7) / 8 * 8 }
+        func stride(_ stage: FoldedNetwork.Stage) -> Int { stage.outputs == 1 ? 1 : (stage.outputs + 7) / 8 * 8 }
         let total = stages.reduce(0) { $0 + (stride($1) * $1.inputs) + max(stride($1), 8) }
         weights = .allocate(capacity: total)
         weights.initialize(repeating: 0, count: total)
@@ -102,15 +59,27 @@ public final class CompiledNetwork: @unchecked Sendable {
             let b = weights + offset
             for o in 0..<stage.outputs { b[o] = stage.bias[o] }
             offset += max(s, 8)
+            let (code, slope) = Self.kernelActivation(stage.activation)
             (layers + index).initialize(to: ad_dense_layer(
                 inputs: stage.inputs, outputs: stage.outputs, stride: s, weight: UnsafePointer(w),
-                bias: UnsafePointer(b), activation: stage.activation, slope: stage.slope))
+                bias: UnsafePointer(b), activation: code, slope: slope))
         }
         layerCount = stages.count
         inputWidth = first.inputs
         outputWidth = final.outputs
         scratchCount = ad_mlp_scratch_floats(widest)
-        flopsPerRow = stages.reduce(0) { $0 + 2 * Double($1.inputs) * Double($1.outputs) }
+        flopsPerRow = folded.flopsPerRow
+    }
+
+    /// The kernel's code (and slope) for an activation.
+    private static func kernelActivation(_ activation: Activation) -> (Int32, Float) {
+        switch activation {
+        case .identity: (Int32(AD_ACTIVATION_IDENTITY), 0)
+        case .relu: (Int32(AD_ACTIVATION_RELU), 0)
+        case let .leakyReLU(slope): (Int32(AD_ACTIVATION_LEAKY_RELU), Float(slope))
+        case .tanh: (Int32(AD_ACTIVATION_TANH), 0)
+        case .sigmoid: (Int32(AD_ACTIVATION_SIGMOID), 0)
+        }
     }
 
     deinit {

@@ -29,8 +29,8 @@ public struct ScoringModel: Sendable {
         public var center: Float
         public var scale: Float
         /// `(median − center) / scale` and `1 / scale` (``Preprocessor/numericCoefficients(median:center:scale:)``).
-        var fill: Float
-        var inverseScale: Float
+        public internal(set) var fill: Float
+        public internal(set) var inverseScale: Float
     }
 
     /// A categorical input column: one-hot over `categories`, plus the unseen slot (`categories.count`).
@@ -141,7 +141,6 @@ public struct ScoringModel: Sendable {
         probabilityScale = deviation > 0 && deviation.isFinite && Float(deviation) > 0 ? Float(deviation) : 1
         var numeric: [NumericFeature] = [], categorical: [CategoricalFeature] = []
         var layout: [(Bool, Int, Int, Int)] = []
-        var inputScale: [Float] = []
         var offset = 0
         for feature in preprocessor.features {
             switch feature {
@@ -151,13 +150,11 @@ public struct ScoringModel: Sendable {
                 numeric.append(NumericFeature(name: name, median: Float(median), center: coefficients.center,
                                               scale: Float(scale), fill: coefficients.fill,
                                               inverseScale: coefficients.inverseScale))
-                inputScale.append(coefficients.inverseScale)
             case let .categorical(name, categories):
                 layout.append((false, categorical.count, offset, categories.count + 1))
                 categorical.append(CategoricalFeature(
                     name: name, categories: categories,
                     slots: Dictionary(categories.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })))
-                inputScale += [Float](repeating: 1, count: categories.count + 1)
             }
             offset += feature.width
         }
@@ -175,7 +172,8 @@ public struct ScoringModel: Sendable {
             },
             categorical: self.layout.filter { !$0.numeric }.map { (offset: $0.offset, width: $0.width) })
         if let network = (detector as? any NetworkScorer)?.scoringNetwork, network.outputWidth == 1,
-           let compiled = CompiledNetwork(network, inputScale: inputScale), compiled.inputWidth == offset {
+           let compiled = CompiledNetwork(network, inputScale: Self.inputScale(self.layout, numeric)),
+           compiled.inputWidth == offset {
             self.compiled = compiled
         } else {
             compiled = nil
