@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnomalyDistillCommandsTests",
-            dependencies: ["AnomalyDistillCommands", "AnomalyDistill"]
+            dependencies: ["AnomalyDistillCommands", "AnomalyDistill", "AnomalyDistillONNX"]
         ),
     ],
     swiftLanguageModes: [.v6]

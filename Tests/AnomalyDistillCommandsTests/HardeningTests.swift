@@ -21,6 +21,7 @@ import Testing
             case let distill as Distill: _ = try distill.render()
             case let evaluate as Evaluate: _ = try evaluate.render()
             case let inspect as Inspect: _ = try inspect.render()
+            case let export as Export: _ = try export.export()
             default: Issue.record("unexpected command \(command)")
             }
             return nil

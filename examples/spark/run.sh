@@ -25,8 +25,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 export PYSPARK_PYTHON=python3 PYSPARK_DRIVER_PYTHON=python3
 spark_submit=$(python3 -c "import pyspark, os; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))")
-"$spark_submit" --master "local[2]" --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 \
+PYTHONWARNINGS="ignore::FutureWarning" "$spark_submit" --master "local[2]" --conf spark.log.level=WARN --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 \
     examples/spark/score_spark.py --onnx "$WORK/student.onnx" --model "$WORK/student.safetensors" --bin "$BIN" \
     --data "$DATA" --reference "$WORK/reference.csv" --partitions "${PARTITIONS:-4}" --out "$WORK/scored.parquet" \
-    2> >(grep -v -E "^(WARNING|Setting default log level|To adjust logging|[0-9/]+ [0-9:]+ WARN )" >&2)
+    2> >(grep -v -E "^(WARNING|Setting default log level|To adjust logging|Using Spark.s default log4j|[0-9/]+ [0-9:]+ (WARN|INFO) )" >&2)
 echo "examples/spark/run.sh: $(( $(date +%s) - start )) s in all (build, distillation, export and both Spark jobs)"
