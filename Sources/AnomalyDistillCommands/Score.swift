@@ -44,6 +44,11 @@ struct Score: AsyncParsableCommand {
     @Option(name: .customLong("chunk-rows"), help: "Rows scored and written together.")
     var chunkRows: Int = 16_384
 
+    @Option(help: ArgumentHelp(
+        "Add each row's K strongest reasons: reason_1 … reason_K (columns, most anomalous first) and contribution_1 … contribution_K.",
+        discussion: "K ≥ 1; more than the model's feature columns is capped at their number. A reason whose value was missing reads \"COLUMN (imputed)\"."))
+    var explain: Int?
+
     func validate() throws {
         guard ScoreStream.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be csv or jsonl, found \"\(format)\"")
@@ -57,6 +62,9 @@ struct Score: AsyncParsableCommand {
             throw ValidationError("--chunk-rows must be in [1, 1000000], found \(chunkRows)")
         }
         if let output, output.isEmpty { throw ValidationError("--output must name a file, found an empty path") }
+        if let explain, explain < 1 {
+            throw ValidationError("--explain must be at least 1 (the number of reasons per row), found \(explain)")
+        }
     }
 
     func outputColumns() throws -> [ScoreStream.Column] {
@@ -74,7 +82,7 @@ struct Score: AsyncParsableCommand {
         get throws {
             ScoreStream.Options(format: ScoreStream.Format(rawValue: format) ?? .csv, columns: try outputColumns(),
                                 keepInput: keepInput, onError: ScoreStream.ErrorPolicy(rawValue: onError) ?? .fail,
-                                chunkRows: chunkRows)
+                                chunkRows: chunkRows, explain: explain ?? 0)
         }
     }
 

@@ -5,7 +5,7 @@
 /// One type for both shapes: a multilayer perceptron (kind `student_mlp`) or a linear model `u = w·x + b`
 /// (kind `student_linear`); ``shape`` says which, and the model file keeps the kind. It saves to and loads
 /// from model files through ``DetectorFile``, with the preprocessor, so a saved student scores raw rows.
-public struct FittedStudent: NetworkScorer {
+public struct FittedStudent: NetworkScorer, AttributingDetector {
     /// The student's shape, named as its model file's kind.
     public enum Shape: String, Codable, Sendable, CaseIterable {
         case mlp = "student_mlp"

@@ -42,14 +42,20 @@ public struct ScoreStream {
         public var onError: ErrorPolicy
         /// Rows scored together (and the most held in memory).
         public var chunkRows: Int
+        /// Reasons per row (0: none): CSV columns `reason_1 … reason_K` (column names, most anomalous first;
+        /// ` (imputed)` after a column whose value was missing) and `contribution_1 … contribution_K`; in JSON
+        /// lines a `reasons` array of `{"column", "contribution", "imputed"}`. Capped at the number of feature
+        /// columns.
+        public var explain: Int
 
         public init(format: Format = .csv, columns: [Column] = Column.allCases, keepInput: Bool = false,
-                    onError: ErrorPolicy = .fail, chunkRows: Int = 16_384) {
+                    onError: ErrorPolicy = .fail, chunkRows: Int = 16_384, explain: Int = 0) {
             self.format = format
             self.columns = columns
             self.keepInput = keepInput
             self.onError = onError
             self.chunkRows = chunkRows
+            self.explain = explain
         }
     }
 
@@ -66,8 +72,11 @@ public struct ScoreStream {
     public let model: ScoringModel
     public let options: Options
 
+    /// `options.explain` is capped at the number of feature columns (and read as 0 when negative).
     public init(model: ScoringModel, options: Options = Options()) {
         self.model = model
+        var options = options
+        options.explain = max(0, min(options.explain, model.featureNames.count))
         self.options = options
     }
 
@@ -78,7 +87,8 @@ public struct ScoreStream {
     ///   - report: Receives one line per skipped record (``ErrorPolicy/skip``).
     /// - Throws: `DataError` naming file, line and column for a record that cannot be scored (with
     ///   ``ErrorPolicy/fail``), a header without a feature column of the model, an unreadable file; what
-    ///   `write` throws.
+    ///   `write` throws; `AttributionError.unsupportedKind` (before any output) when reasons are asked of a
+    ///   model without an explainer.
     /// - Complexity: O(bytes + rows · model cost); memory O(chunk), independent of the input's length.
     public func run(path: String, write: ([UInt8]) throws -> Void, report: (String) -> Void = { _ in }) throws -> Summary {
         try withoutActuallyEscaping(write) { write in
@@ -88,6 +98,7 @@ public struct ScoreStream {
 
     private func run(_ path: String, _ write: @escaping ([UInt8]) throws -> Void,
                      _ report: @escaping (String) -> Void) throws -> Summary {
+        if options.explain > 0 && !model.canExplain { throw AttributionError.unsupportedKind(model.kind) }
         let records = try CSVRecordReader(path: path)
         defer { records.willRead = nil }
         guard try records.next() else { throw DataError.emptyFile(file: path) }
@@ -120,6 +131,7 @@ public struct ScoreStream {
         func flush() throws {
             guard rows.count > 0 else { return }
             let scores = try model.scores(rows)
+            let explanations = options.explain > 0 ? try model.explain(rows) : nil
             let parts = rows.count >= 8_192 ? 2 : 1
             let share = (rows.count + parts - 1) / parts
             let echoed = options.keepInput ? inputs : []
@@ -134,7 +146,9 @@ public struct ScoreStream {
                             let anomaly = model.isAnomaly(scores[r])
                             if anomaly { flagged[part] += 1 }
                             formatter.appendRow(score: scores[r], probability: model.probability(scores[r]), flagged: anomaly,
-                                                input: echoed.isEmpty ? nil : echoed[r], into: &buffers[part])
+                                                input: echoed.isEmpty ? nil : echoed[r],
+                                                reasons: explanations?.reasons(row: r, top: formatter.options.explain),
+                                                into: &buffers[part])
                         }
                     }
                 }
@@ -248,10 +262,14 @@ struct OutputWriter: Sendable {
         guard options.format == .csv else { return [] }
         var names = options.keepInput ? inputHeader.map(Self.csvField) : []
         names += options.columns.map(\.rawValue)
+        if options.explain > 0 {
+            names += (1...options.explain).map { "reason_\($0)" } + (1...options.explain).map { "contribution_\($0)" }
+        }
         return Array((names.joined(separator: ",") + "\n").utf8)
     }
 
-    func appendRow(score: Float, probability: Float, flagged: Bool, input: [String]?, into out: inout [UInt8]) {
+    func appendRow(score: Float, probability: Float, flagged: Bool, input: [String]?,
+                   reasons: [Explanations.Reason]? = nil, into out: inout [UInt8]) {
         switch options.format {
         case .csv:
             var first = true
@@ -269,6 +287,16 @@ struct OutputWriter: Sendable {
                 case .score: Self.append(score, to: &out)
                 case .probability: Self.append(probability, to: &out)
                 case .isAnomaly: out.append(flagged ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                }
+            }
+            if let reasons {
+                for reason in reasons {
+                    out.append(UInt8(ascii: ","))
+                    Self.append(Self.csvField(reason.imputed ? reason.column + " (imputed)" : reason.column), to: &out)
+                }
+                for reason in reasons {
+                    out.append(UInt8(ascii: ","))
+                    Self.append(reason.contribution, to: &out)
                 }
             }
         case .jsonl:
@@ -293,6 +321,17 @@ struct OutputWriter: Sendable {
                 case .probability: Self.append(probability, to: &out)
                 case .isAnomaly: Self.append(flagged ? "true" : "false", to: &out)
                 }
+            }
+            if let reasons {
+                key("reasons")
+                out.append(UInt8(ascii: "["))
+                for (index, reason) in reasons.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    Self.append("{\"column\":" + JSONText.string(reason.column) + ",\"contribution\":", to: &out)
+                    Self.append(reason.contribution, to: &out)
+                    Self.append(",\"imputed\":" + (reason.imputed ? "true" : "false") + "}", to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
             }
             out.append(UInt8(ascii: "}"))
         }

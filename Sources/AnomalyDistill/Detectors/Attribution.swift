@@ -1,0 +1,92 @@
+/// Per-row, per-feature contributions to a detector's score: why a row scores as it does.
+///
+/// `contributions[r, j]` is feature `j`'s share of row `r`'s score above the detector's reference, so that
+/// `Σ_j contributions[r, j] = scores[r] − references[r]` (exactly for ECOD and the isolation forest, within
+/// the integration tolerance for networks). Positive = pushes the row towards "anomaly".
+public struct FeatureAttributions: Sendable {
+    /// rows × features (the preprocessed features the detector sees).
+    public var contributions: Matrix
+    /// The detector's score of each row.
+    public var scores: [Float]
+    /// What each row's contributions are measured from (a baseline's score, or 0).
+    public var references: [Float]
+
+    public init(contributions: Matrix, scores: [Float], references: [Float]) {
+        self.contributions = contributions
+        self.scores = scores
+        self.references = references
+    }
+}
+
+/// A fitted detector that can say which features make a row's score.
+///
+/// Implementations: networks (students, the supervised network, the autoencoder, Deep SVDD) by integrated
+/// gradients from a baseline row (Sundararajan et al. 2017); ECOD by its per-feature tail terms (Li et al.
+/// 2022); the isolation forest by how much each feature's splits isolate the row along its paths; ensembles by
+/// their members' contributions, normalised as the ensemble normalises their scores.
+public protocol AttributingDetector: FittedDetector {
+    /// The contributions of each row's features to its score.
+    ///
+    /// - Parameters:
+    ///   - x: Preprocessed rows.
+    ///   - baseline: The reference row for path methods (the training median in the preprocessed space);
+    ///     detectors whose contributions need none ignore it.
+    /// - Throws: `DataError.schemaMismatch` for another number of columns; what the scorer throws.
+    func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions
+}
+
+/// Why a model's rows cannot be explained.
+public enum AttributionError: Error, Equatable, CustomStringConvertible {
+    /// The kind has no explainer (kNN, MO-GAAL, the discrepancy detector).
+    case unsupportedKind(String)
+    /// A network with a layer that does not fold into dense stages.
+    case unsupportedLayers(kind: String)
+
+    public var description: String {
+        switch self {
+        case let .unsupportedKind(kind):
+            "a model of kind \(kind) has no explainer: students, networks, ECOD, the isolation forest and ensembles of them explain their rows; distil a student from it and explain the student"
+        case let .unsupportedLayers(kind):
+            "the \(kind) network has a layer that does not fold into dense stages, so its rows cannot be explained"
+        }
+    }
+}
+
+extension FoldedNetwork {
+    /// Folds `network` for attribution, or throws naming the model kind.
+    static func forAttribution(_ network: Network, kind: String) throws -> FoldedNetwork {
+        guard let folded = FoldedNetwork(network) else { throw AttributionError.unsupportedLayers(kind: kind) }
+        return folded
+    }
+}
+
+extension NetworkScorer {
+    /// Integrated gradients of the network's one output from `baseline`.
+    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+        try checkWidth(x)
+        let network = try FoldedNetwork.forAttribution(scoringNetwork, kind: modelKind)
+        return IntegratedGradients.attributions(x, baseline: baseline, score: NetworkOutputScore(network))
+    }
+}
+
+extension FittedSupervisedNetwork: AttributingDetector {}
+
+extension FittedAutoencoder: AttributingDetector {
+    /// Integrated gradients of the mean reconstruction distance from `baseline`.
+    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+        try checkWidth(x)
+        let folded = try networks.map { try FoldedNetwork.forAttribution($0, kind: modelKind) }
+        return IntegratedGradients.attributions(
+            x, baseline: baseline, score: ReconstructionScore(networks: folded, mean: scaling.mean, scale: scaling.scale))
+    }
+}
+
+extension FittedDeepSVDD: AttributingDetector {
+    /// Integrated gradients of the squared distance to the centre from `baseline`.
+    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+        try checkWidth(x)
+        let folded = try FoldedNetwork.forAttribution(network, kind: modelKind)
+        return IntegratedGradients.attributions(x, baseline: baseline,
+                                                score: CentreDistanceScore(network: folded, centre: centre))
+    }
+}

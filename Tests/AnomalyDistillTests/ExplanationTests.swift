@@ -1,0 +1,185 @@
+import Foundation
+import Numerics
+import Testing
+
+@testable import AnomalyDistill
+
+/// Normal rows of six numeric columns (different scales, two correlated) and a categorical column, and test
+/// rows with one numeric value pushed to the training mean ± 8 standard deviations.
+enum PlantedFixture {
+    static let numeric = ["a", "b", "c", "d", "e", "f"]
+    static let scales: [Double] = [1, 10, 0.1, 3, 50, 2]
+
+    static func normalRow(_ random: inout RandomSource) -> [Double] {
+        let z = (0..<6).map { _ in random.normal() }
+        var row = zip(z, scales).map { $0 * $1 + 5 }
+        row[1] = 10 * (0.8 * z[0] + 0.6 * z[1]) + 5  // b follows a
+        return row
+    }
+
+    static func csv(_ rows: [[Double]], colours: [String]) -> String {
+        (["a,b,c,d,e,f,colour"] + zip(rows, colours).map { row, colour in
+            row.map { String(format: "%.6g", $0) }.joined(separator: ",") + "," + colour
+        }).joined(separator: "\n") + "\n"
+    }
+
+    struct Data: @unchecked Sendable {
+        var preprocessor: Preprocessor
+        var x: Matrix
+        var test: Table
+        var planted: [Int]
+    }
+
+    static let data: Data = {
+        // swiftlint:disable force_try
+        var random = RandomSource(seed: 21)
+        let colours = ["red", "green", "blue"]
+        let train = (0..<400).map { _ in normalRow(&random) }
+        let trainPath = try! TestFiles.write(Foundation.Data(csv(train, colours: (0..<400).map { colours[$0 % 3] }).utf8))
+        defer { TestFiles.remove(trainPath) }
+        let table = try! Table.read(trainPath)
+        var means = [Double](repeating: 0, count: 6), deviations = [Double](repeating: 0, count: 6)
+        for j in 0..<6 {
+            var sum = 0.0
+            for row in train { sum += row[j] }
+            means[j] = sum / 400
+            var squares = 0.0
+            for row in train { squares += (row[j] - means[j]) * (row[j] - means[j]) }
+            deviations[j] = (squares / 400).squareRoot()
+        }
+        var test: [[Double]] = [], planted: [Int] = []
+        for _ in 0..<60 {
+            var row = normalRow(&random)
+            let j = random.index(below: 6)
+            row[j] = means[j] + (random.uniform() < 0.5 ? -8 : 8) * deviations[j]
+            test.append(row)
+            planted.append(j)
+        }
+        let testPath = try! TestFiles.write(Foundation.Data(csv(test, colours: (0..<60).map { colours[$0 % 3] }).utf8))
+        defer { TestFiles.remove(testPath) }
+        let preprocessor = try! Preprocessor.fit(table)
+        return Data(preprocessor: preprocessor, x: try! preprocessor.transform(table), test: try! Table.read(testPath),
+                    planted: planted)
+        // swiftlint:enable force_try
+    }()
+
+    /// The planted column's rank among each row's reasons: how often it is first, and in the top three.
+    static func hits(_ model: ScoringModel) throws -> (first: Double, top3: Double) {
+        let explanations = try model.explain(try model.rows(data.test))
+        var first = 0, top3 = 0
+        for (r, j) in data.planted.enumerated() {
+            let reasons = explanations.reasons(row: r, top: 3).map(\.column)
+            if reasons.first == numeric[j] { first += 1 }
+            if reasons.contains(numeric[j]) { top3 += 1 }
+        }
+        let n = Double(data.planted.count)
+        return (Double(first) / n, Double(top3) / n)
+    }
+}
+
+@Suite struct ExplanationTests {
+    static func model(_ detector: any FittedDetector) throws -> ScoringModel {
+        try ScoringModel(detector: detector, preprocessor: PlantedFixture.data.preprocessor)
+    }
+
+    static let teachers: (forest: FittedIsolationForest, ecod: FittedECOD, ensemble: FittedEnsemble) = {
+        // swiftlint:disable force_try
+        var random = RandomSource(seed: 4)
+        let x = PlantedFixture.data.x
+        let forest = try! IsolationForest(trees: 100).fit(x, using: &random)
+        let ecod = try! ECOD().fit(x, labels: nil, using: &random)
+        let ensemble = try! Ensemble(members: [IsolationForest(trees: 100), ECOD(),
+                                               Autoencoder(hidden: [8, 4], epochs: 5, networks: 1)])
+            .fit(x, labels: nil, using: &random) as! FittedEnsemble
+        // swiftlint:enable force_try
+        return (forest, ecod, ensemble)
+    }()
+
+    @Test("a planted value (mean ± 8σ in one column) is the first reason for ≥ 90% of rows and in the top 3 for ≥ 97%",
+          arguments: ["isolation_forest", "ecod", "ensemble", "student"])
+    func plantedAnomalies(_ which: String) throws {
+        let detector: any FittedDetector
+        switch which {
+        case "isolation_forest": detector = Self.teachers.forest
+        case "ecod": detector = Self.teachers.ecod
+        case "ensemble": detector = Self.teachers.ensemble
+        default:
+            var random = RandomSource(seed: 9)
+            detector = try Distiller(epochs: 30, rowsPerEpoch: 4_000)
+                .distill(teacher: Self.teachers.ensemble, x: PlantedFixture.data.x, using: &random)
+        }
+        let (first, top3) = try PlantedFixture.hits(try Self.model(detector))
+        #expect(first >= 0.90, "\(which): planted column first for \(first)")
+        #expect(top3 >= 0.97, "\(which): planted column in the top 3 for \(top3)")
+    }
+
+    @Test("contributions sum to score − reference: exactly for ECOD, the forest and the ensemble, within 1e-3 for networks",
+          arguments: ["isolation_forest", "ecod", "ensemble", "autoencoder", "deep_svdd", "supervised_network"])
+    func completeness(_ which: String) throws {
+        var random = RandomSource(seed: 2)
+        let x = PlantedFixture.data.x
+        let detector: any FittedDetector = switch which {
+        case "isolation_forest": Self.teachers.forest
+        case "ecod": Self.teachers.ecod
+        case "ensemble": Self.teachers.ensemble
+        case "autoencoder": try Autoencoder(hidden: [8, 4], epochs: 3, networks: 2).fit(x, labels: nil, using: &random)
+        case "deep_svdd": try DeepSVDD(hidden: [8, 4], epochs: 3).fit(x, labels: nil, using: &random)
+        default: try SupervisedNetwork(hidden: [8], epochs: 3)
+            .fit(x, labels: (0..<x.rows).map { $0 % 10 == 0 ? 1 : 0 }, using: &random)
+        }
+        let model = try Self.model(detector)
+        let rows = try model.rows(PlantedFixture.data.test)
+        let explanations = try model.explain(rows)
+        let scores = try model.scores(rows)
+        let exact = ["isolation_forest", "ecod", "ensemble"].contains(which)
+        for r in 0..<rows.count {
+            let sum = explanations.contributions(row: r).reduce(0, +)
+            let difference = explanations.scores[r] - explanations.references[r]
+            let tolerance: Float = exact ? 1e-4 * max(1, abs(difference)) : 1e-3
+            #expect(abs(sum - difference) <= tolerance, "\(which) row \(r): Σ \(sum) vs \(difference)")
+            #expect(explanations.scores[r].isApproximatelyEqual(to: scores[r], absoluteTolerance: 1e-4, relativeTolerance: 1e-4),
+                    "\(which) row \(r): explained score \(explanations.scores[r]) vs scored \(scores[r])")
+        }
+    }
+
+    @Test("a categorical column's one-hot slots are summed into one reason; a missing value is marked imputed")
+    func columnsAndMissing() throws {
+        let model = try Self.model(Self.teachers.ecod)
+        var rows = try model.rows(PlantedFixture.data.test)
+        #expect(model.featureNames == ["a", "b", "c", "d", "e", "f", "colour"])
+        rows.numeric[0 * 6 + 2] = .nan
+        rows.categories[1] = -1
+        let explanations = try model.explain(rows)
+        #expect(explanations.columns.count == 7)
+        #expect(explanations.imputed[0 * 7 + 2] && explanations.imputed[1 * 7 + 6])
+        #expect(explanations.imputed.filter { $0 }.count == 2)
+        #expect(explanations.reasons(row: 0, top: 7).count == 7)
+        #expect(explanations.reasons(row: 0, top: 99).count == 7)
+    }
+
+    @Test("the folded network's input gradient matches finite differences")
+    func gradient() throws {
+        var random = RandomSource(seed: 5)
+        let architecture = try NetworkArchitecture.mlp(inputWidth: 4, hidden: [5, 3], outputWidth: 1, activation: .tanh)
+        let network = try #require(FoldedNetwork(Network(architecture: architecture, random: &random)))
+        let score = NetworkOutputScore(network)
+        let x = Matrix(rows: 1, columns: 4, scalars: [0.3, -0.7, 1.1, 0.2])
+        let gradient = score.evaluate(x).gradients
+        for j in 0..<4 {
+            var plus = x, minus = x
+            plus.scalars[j] += 1e-2
+            minus.scalars[j] -= 1e-2
+            let numeric = (score.evaluate(plus).scores[0] - score.evaluate(minus).scores[0]) / 2e-2
+            #expect(abs(numeric - gradient.scalars[j]) < 2e-3, "input \(j): \(numeric) vs \(gradient.scalars[j])")
+        }
+    }
+
+    @Test("a model without an explainer says so by kind")
+    func unsupported() throws {
+        var random = RandomSource(seed: 1)
+        let knn = try KNearestNeighbors().fit(PlantedFixture.data.x, labels: nil, using: &random)
+        let model = try Self.model(knn)
+        #expect(!model.canExplain)
+        #expect(throws: AttributionError.unsupportedKind(model.kind)) { try model.explain(try model.rows(PlantedFixture.data.test)) }
+    }
+}
