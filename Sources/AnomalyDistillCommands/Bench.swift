@@ -55,13 +55,17 @@ struct Bench: AsyncParsableCommand {
             "Path:   \(result.compiled ? "compiled network (\(result.kernel)), no allocation per row" : "general (the model's batch scorer)")",
             "",
         ]
-        lines += Format.table(header: ["measure", "value"], rows: [
+        var rows = [
             ["single-row latency, median", Self.nanoseconds(result.singleRowLatencyNanoseconds)],
             ["single-row latency, p99 (groups)", Self.nanoseconds(result.singleRowLatencyP99Nanoseconds)],
             ["batch throughput (\(Format.integer(result.batchRows)) rows per call)", "\(Format.number(result.batchRowsPerSecond)) rows/s"],
             ["FLOPs per row", Format.number(result.flopsPerRow)],
             ["peak memory", "\(Format.fixed(Double(result.peakMemoryBytes) / 1_048_576, 1)) MiB"],
-        ], rightAligned: [1])
+        ]
+        if let explain = result.explainNanosecondsPerRow {
+            rows.insert(["explanation per row (every column's contribution)", Self.nanoseconds(explain)], at: 3)
+        }
+        lines += Format.table(header: ["measure", "value"], rows: rows, rightAligned: [1])
         if !result.optimizedBuild { lines += ["", BuildNote.text] }
         return lines.joined(separator: "\n")
     }

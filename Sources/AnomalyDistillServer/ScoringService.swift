@@ -78,6 +78,7 @@ public enum ScoringService {
 
         router.post("/v1/score") { request, _ -> Response in
             try checkContentType(request)
+            let explain = try explainParameter(request)
             if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
                 throw ServiceError.bodyTooLarge(limit: maxBodyBytes)
             }
@@ -87,7 +88,7 @@ public enum ScoringService {
             } catch is NIOTooManyBytesError {
                 throw ServiceError.bodyTooLarge(limit: maxBodyBytes)
             }
-            let (status, answer) = scoreAnswer(body, store: store, limits: limits, metrics: metrics)
+            let (status, answer) = scoreAnswer(body, store: store, limits: limits, metrics: metrics, explain: explain)
             return JSONText.response(status, answer)
         }
 
@@ -140,16 +141,40 @@ public enum ScoringService {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
+    /// `?explain=K`: the number of reasons per row (0 when absent).
+    static func explainParameter(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["explain"].map(String.init) else { return 0 }
+        guard let value = Int(text), value >= 1 else {
+            throw ServiceError(status: .badRequest, code: "invalid_parameter",
+                               message: "explain must be a whole number of reasons, 1 or more, found \(JSONText.cut(text))",
+                               field: "explain")
+        }
+        return value
+    }
+
     /// The answer to a `POST /v1/score` body: 200 and the results, or the JSON error. The one code path behind
     /// the route and the fast lane (``ScoreFastLane``), so both answer byte for byte the same.
+    ///
+    /// With `explain` > 0 (`?explain=K`, capped at the model's feature columns) each result carries `reasons`:
+    /// `[{"column", "contribution", "imputed"}]`, most anomalous first (`Explanations`); a model without an
+    /// explainer answers 422 `explanation_unsupported`.
     static func scoreAnswer(_ body: ByteBuffer, store: ModelStore, limits: ScoreRequestLimits,
-                            metrics: ServerMetrics) -> (HTTPResponse.Status, ByteBuffer) {
+                            metrics: ServerMetrics, explain: Int = 0) -> (HTTPResponse.Status, ByteBuffer) {
         // One reference taken: the request scores with this model to its end, whatever reloads meanwhile.
         let served = store.current
         let scores: [Float]
+        var explanations: Explanations?
         do {
             let rows = try body.withUnsafeReadableBytes { try served.model.parseScoreRequest($0, limits: limits) }
             scores = try served.model.scores(rows)
+            if explain > 0 {
+                guard served.model.canExplain else {
+                    let answer = ServiceError(status: .unprocessableContent, code: "explanation_unsupported",
+                                              message: "\(AttributionError.unsupportedKind(served.model.kind))")
+                    return (answer.status, answer.body)
+                }
+                explanations = try served.model.explain(rows)
+            }
         } catch let error as ScoreRequestError {
             let answer = ServiceError(error)
             return (answer.status, answer.body)
@@ -173,7 +198,19 @@ public enum ScoringService {
             out.append(contentsOf: JSONText.number(score).utf8)
             out.append(contentsOf: #","probability":"#.utf8)
             out.append(contentsOf: JSONText.number(served.model.probability(score)).utf8)
-            out.append(contentsOf: (flagged ? #","is_anomaly":true}"# : #","is_anomaly":false}"#).utf8)
+            out.append(contentsOf: (flagged ? #","is_anomaly":true"# : #","is_anomaly":false"#).utf8)
+            if let explanations {
+                out.append(contentsOf: #","reasons":["#.utf8)
+                for (k, reason) in explanations.reasons(row: index, top: explain).enumerated() {
+                    out.append(contentsOf: (k == 0 ? #"{"column":"# : #",{"column":"#).utf8)
+                    out.append(contentsOf: JSONText.string(reason.column).utf8)
+                    out.append(contentsOf: #","contribution":"#.utf8)
+                    out.append(contentsOf: JSONText.number(reason.contribution).utf8)
+                    out.append(contentsOf: (reason.imputed ? #","imputed":true}"# : #","imputed":false}"#).utf8)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "}"))
         }
         out.append(contentsOf: "]}".utf8)
         metrics.scored(rows: scores.count, anomalies: anomalies)

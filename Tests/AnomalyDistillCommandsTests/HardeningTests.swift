@@ -22,6 +22,7 @@ import Testing
             case let evaluate as Evaluate: _ = try evaluate.render()
             case let inspect as Inspect: _ = try inspect.render()
             case let export as Export: _ = try export.export()
+            case let score as Score: _ = try score.execute(report: { _ in })
             default: Issue.record("unexpected command \(command)")
             }
             return nil

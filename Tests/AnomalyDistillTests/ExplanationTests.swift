@@ -183,3 +183,36 @@ enum PlantedFixture {
         #expect(throws: AttributionError.unsupportedKind(model.kind)) { try model.explain(try model.rows(PlantedFixture.data.test)) }
     }
 }
+
+@Suite struct ReLUPathIntegralTests {
+    @Test("the fast exact path agrees with the piecewise integral and sums to F(x) − F(b)",
+          arguments: [[Int](), [7], [9, 5]], [Activation.relu, .leakyReLU(slope: 0.1)])
+    func agrees(_ hidden: [Int], _ activation: Activation) throws {
+        var random = RandomSource(seed: 8)
+        let architecture = try NetworkArchitecture.mlp(inputWidth: 5, hidden: hidden, outputWidth: 1, activation: activation)
+        let network = try #require(FoldedNetwork(Network(architecture: architecture, random: &random)))
+        let baseline: [Float] = [0.1, -0.2, 0.3, 0, 0.5]
+        let integral = try #require(ReLUPathIntegral(network, baseline: baseline))
+        let x = Matrix(rows: 40, columns: 5, scalars: (0..<200).map { _ in Float(random.normal() * 4) })
+        let generic = IntegratedGradients.attributions(x, baseline: baseline, score: NetworkOutputScore(network))
+        let outputs = network.forward(x).output.scalars
+        var fast = [Float](repeating: 0, count: 5)
+        for r in 0..<x.rows {
+            let row = x.row(r)
+            row.withUnsafeBufferPointer { integral.contributions($0.baseAddress!, into: &fast) }
+            #expect(abs(fast.reduce(0, +) - (outputs[r] - integral.reference)) < 1e-3, "row \(r)")
+            for j in 0..<5 {
+                #expect(abs(fast[j] - generic.contributions[r, j]) < 1e-3, "row \(r) feature \(j): \(fast[j]) vs \(generic.contributions[r, j])")
+            }
+        }
+    }
+
+    @Test("three hidden stages or a smooth activation take the general path")
+    func otherShapes() throws {
+        var random = RandomSource(seed: 1)
+        let deep = try NetworkArchitecture.mlp(inputWidth: 3, hidden: [4, 4, 4], outputWidth: 1)
+        #expect(ReLUPathIntegral(try #require(FoldedNetwork(Network(architecture: deep, random: &random))), baseline: [0, 0, 0]) == nil)
+        let smooth = try NetworkArchitecture.mlp(inputWidth: 3, hidden: [4], outputWidth: 1, activation: .tanh)
+        #expect(ReLUPathIntegral(try #require(FoldedNetwork(Network(architecture: smooth, random: &random))), baseline: [0, 0, 0]) == nil)
+    }
+}

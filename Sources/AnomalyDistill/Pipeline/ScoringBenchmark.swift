@@ -66,6 +66,9 @@ public struct ScoringBenchmark: Codable, Sendable {
     public var batchRows: Int
     /// The process's peak resident memory so far, in bytes.
     public var peakMemoryBytes: Int
+    /// Time per row of ``ScoringModel/explain(_:)`` on the rows (every column's contribution), best pass; `nil`
+    /// for a model without an explainer.
+    public var explainNanosecondsPerRow: Double?
 
     /// Measures `model` on `rows`.
     ///
@@ -84,7 +87,23 @@ public struct ScoringBenchmark: Codable, Sendable {
             features: model.numericFeatures.count + model.categoricalFeatures.count, parameters: parameters,
             flopsPerRow: model.flopsPerRow, singleRowLatencyNanoseconds: single * 1e9,
             singleRowLatencyP99Nanoseconds: p99 * 1e9, batchRowsPerSecond: batch, batchRows: batchRows,
-            peakMemoryBytes: peakMemory())
+            peakMemoryBytes: peakMemory(), explainNanosecondsPerRow: try explainCost(model, rows, options))
+    }
+
+    /// Seconds per row of explaining `rows`, best pass; `nil` without an explainer.
+    static func explainCost(_ model: ScoringModel, _ rows: RawRows, _ options: Options) throws -> Double? {
+        guard model.canExplain else { return nil }
+        let clock = ContinuousClock()
+        var best = Double.infinity, total = 0.0, passes = 0
+        var sink: Float = 0
+        while passes < 2 || (total < options.minimumSeconds && passes < min(options.maximumRepeats, 50)) {
+            let elapsed = try clock.measure { sink += try model.explain(rows).contributions.first ?? 0 }.seconds
+            best = min(best, elapsed)
+            total += elapsed
+            passes += 1
+        }
+        blackHole(sink)
+        return best / Double(rows.count) * 1e9
     }
 
     /// The speed part, for a ``ModelCost``.
@@ -201,6 +220,7 @@ public struct ScoringBenchmark: Codable, Sendable {
         case batchRowsPerSecond = "batch_rows_per_second"
         case batchRows = "batch_rows"
         case peakMemoryBytes = "peak_memory_bytes"
+        case explainNanosecondsPerRow = "explain_ns_per_row"
     }
 }
 
