@@ -10,7 +10,9 @@ struct Bench: AsyncParsableCommand {
             Both paths start from raw rows (preprocessing included), as `score` and the server run them. \
             Single row: the median time per call of the single-row path, timed over groups of calls. Batch: \
             the rows repeated up to --batch-rows, scored in one call (both cores when large), best pass. Peak \
-            memory: the process's peak resident set. A debug build's timings are 10–100× off: build with -c release.
+            memory: the process's peak resident set. Explanation: the time per row of every column's contribution \
+            (`score --explain`), on at most 1,000 of the rows, for models that explain. A debug build's timings are \
+            10–100× off: build with -c release.
             """)
 
     @Option(name: [.customShort("m"), .long], help: "The model file (.safetensors).")
@@ -47,7 +49,7 @@ struct Bench: AsyncParsableCommand {
         let table = try Table.read(data, options: ReadOptions(schema: scoring.schema))
         let result = try ScoringBenchmark.measure(
             scoring, on: try scoring.rows(table),
-            options: ScoringBenchmark.Options(batchRows: batchRows, minimumSeconds: seconds))
+            options: ScoringBenchmark.Options(batchRows: batchRows, minimumSeconds: seconds, explanations: true))
         if json { return try JSONOutput.string(result) }
         var lines = [
             "Model:  \(model) (\(result.kind), \(Format.integer(result.parameters)) parameters, \(result.features) features)",

@@ -54,7 +54,10 @@ extension TeacherStudentComparison {
                     TableRow(
                         metric: "Decision agreement", teacher: "", student: Self.percent(fidelity.decisionAgreement),
                         comparison: ""),
-                ]))
+                ] + (explanations?.topReasonAgreement.map { agreement in
+                    [TableRow(metric: "Same top reason (\(Self.grouped(explanations?.flaggedByEither ?? 0)) rows either flags)",
+                              teacher: "", student: Self.percent(agreement), comparison: "")]
+                } ?? [])))
         let t = teacher.cost, s = student.cost
         var cost = [
             TableRow(

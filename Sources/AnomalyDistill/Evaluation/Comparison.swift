@@ -38,6 +38,8 @@ public struct TeacherStudentComparison: Codable, Sendable {
     public var speedUp: Double
     /// Teacher parameters ÷ student parameters (how many times fewer the student has).
     public var parameterRatio: Double
+    /// How both explain the test rows (when both models have explainers).
+    public var explanations: ExplanationSummary?
 
     /// The teacher's scores of the test rows (not in the JSON).
     public var teacherScores: [Float] = []
@@ -104,7 +106,7 @@ public struct TeacherStudentComparison: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case rows, anomalies, teacher, student, fidelity
+        case rows, anomalies, teacher, student, fidelity, explanations
         case speedUp = "speed_up"
         case parameterRatio = "parameter_ratio"
     }

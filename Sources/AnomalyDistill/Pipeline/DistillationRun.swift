@@ -117,8 +117,53 @@ extension DistillationRunResult {
         let rows = try teacherModel.rows(testTable)
         let teacherSpeed = try ScoringBenchmark.measure(teacherModel, on: rows, options: benchmark).speed
         let studentSpeed = try ScoringBenchmark.measure(studentModel, on: rows, options: benchmark).speed
-        return try TeacherStudentComparison(
+        var comparison = try TeacherStudentComparison(
             teacher: teacher, student: student, x: testInputs, labels: testLabels, teacherName: teacherName,
             studentName: studentName, teacherSpeed: teacherSpeed, studentSpeed: studentSpeed)
+        comparison.explanations = try Self.explanationSummary(teacher: teacherModel, student: studentModel, rows: rows,
+                                                              teacherScores: comparison.teacherScores,
+                                                              studentScores: comparison.studentScores)
+        return comparison
+    }
+
+    /// Both models' explanations of the rows either flags (and of the five the teacher finds most anomalous);
+    /// `nil` when either model has no explainer.
+    static func explanationSummary(teacher: ScoringModel, student: ScoringModel, rows: RawRows, teacherScores: [Float],
+                                   studentScores: [Float]) throws -> ExplanationSummary? {
+        guard teacher.canExplain, student.canExplain, rows.count == teacherScores.count else { return nil }
+        let flagged = (0..<rows.count).filter { teacher.isAnomaly(teacherScores[$0]) || student.isAnomaly(studentScores[$0]) }
+        let top = Array((0..<rows.count).sorted { teacherScores[$0] > teacherScores[$1] }.prefix(5))
+        let chosen = Array(Set(flagged).union(top)).sorted()
+        let subset = rows.subset(chosen)
+        let byTeacher = try teacher.explain(subset), byStudent = try student.explain(subset)
+        let position = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
+        var agree = 0
+        let columns = teacher.featureNames
+        var teacherTotals = [Double](repeating: 0, count: columns.count), studentTotals = teacherTotals
+        for row in flagged {
+            let p = position[row]!
+            if byTeacher.reasons(row: p, top: 1).first?.column == byStudent.reasons(row: p, top: 1).first?.column { agree += 1 }
+            for (j, (t, s)) in zip(byTeacher.contributions(row: p), byStudent.contributions(row: p)).enumerated() {
+                teacherTotals[j] += Double(abs(t))
+                studentTotals[j] += Double(abs(s))
+            }
+        }
+        let teacherSum = max(teacherTotals.reduce(0, +), .leastNonzeroMagnitude)
+        let studentSum = max(studentTotals.reduce(0, +), .leastNonzeroMagnitude)
+        let importance = columns.indices.map {
+            ExplanationSummary.Importance(column: columns[$0], teacher: teacherTotals[$0] / teacherSum,
+                                          student: studentTotals[$0] / studentSum)
+        }.sorted { $0.teacher > $1.teacher }
+        let examples = top.map { row -> ExplanationSummary.Example in
+            let p = position[row]!
+            func reasons(_ e: Explanations) -> [ExplanationSummary.Reason] {
+                e.reasons(row: p, top: 3).map { ExplanationSummary.Reason(column: $0.column, contribution: $0.contribution) }
+            }
+            return ExplanationSummary.Example(row: row, teacherScore: teacherScores[row], studentScore: studentScores[row],
+                                              teacher: reasons(byTeacher), student: reasons(byStudent))
+        }
+        return ExplanationSummary(flaggedByEither: flagged.count,
+                                  topReasonAgreement: flagged.isEmpty ? nil : Double(agree) / Double(flagged.count),
+                                  importance: importance, examples: examples)
     }
 }

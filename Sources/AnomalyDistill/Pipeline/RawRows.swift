@@ -41,6 +41,21 @@ public struct RawRows: Sendable, Equatable {
         self.categoricalWidth = categoricalWidth
     }
 
+    /// The rows at `indices`, in that order.
+    /// - Precondition: every index is in `0..<count`.
+    public func subset<Indices: Collection<Int>>(_ indices: Indices) -> RawRows {
+        var result = RawRows(numericWidth: numericWidth, categoricalWidth: categoricalWidth)
+        result.numeric.reserveCapacity(indices.count * numericWidth)
+        result.categories.reserveCapacity(indices.count * categoricalWidth)
+        for r in indices {
+            precondition(r >= 0 && r < count, "row \(r) of \(count)")
+            result.numeric += numeric[(r * numericWidth)..<((r + 1) * numericWidth)]
+            result.categories += categories[(r * categoricalWidth)..<((r + 1) * categoricalWidth)]
+        }
+        result.count = indices.count
+        return result
+    }
+
     /// Removes every row, keeping the capacity.
     public mutating func removeAll() {
         count = 0

@@ -20,7 +20,12 @@ public struct ScoringBenchmark: Codable, Sendable {
         /// The most groups of single-row calls and the most batch passes.
         public var maximumRepeats: Int
 
-        public init(batchRows: Int = 100_000, minimumSeconds: Double = 0.3, maximumRepeats: Int = 1_000_000) {
+        /// Also time explanations (``ScoringBenchmark/explainNanosecondsPerRow``), on at most 1,000 of the rows.
+        public var explanations: Bool = false
+
+        public init(batchRows: Int = 100_000, minimumSeconds: Double = 0.3, maximumRepeats: Int = 1_000_000,
+                    explanations: Bool = false) {
+            self.explanations = explanations
             self.batchRows = batchRows
             self.minimumSeconds = minimumSeconds
             self.maximumRepeats = maximumRepeats
@@ -66,8 +71,8 @@ public struct ScoringBenchmark: Codable, Sendable {
     public var batchRows: Int
     /// The process's peak resident memory so far, in bytes.
     public var peakMemoryBytes: Int
-    /// Time per row of ``ScoringModel/explain(_:)`` on the rows (every column's contribution), best pass; `nil`
-    /// for a model without an explainer.
+    /// Time per row of ``ScoringModel/explain(_:)`` on (at most 1,000 of) the rows — every column's contribution —
+    /// best pass; `nil` for a model without an explainer or when ``Options/explanations`` is off.
     public var explainNanosecondsPerRow: Double?
 
     /// Measures `model` on `rows`.
@@ -92,7 +97,8 @@ public struct ScoringBenchmark: Codable, Sendable {
 
     /// Seconds per row of explaining `rows`, best pass; `nil` without an explainer.
     static func explainCost(_ model: ScoringModel, _ rows: RawRows, _ options: Options) throws -> Double? {
-        guard model.canExplain else { return nil }
+        guard options.explanations, model.canExplain else { return nil }
+        let rows = rows.subset(0..<min(rows.count, 1_000))
         let clock = ContinuousClock()
         var best = Double.infinity, total = 0.0, passes = 0
         var sink: Float = 0
