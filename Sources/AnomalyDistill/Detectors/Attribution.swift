@@ -70,14 +70,19 @@ extension NetworkScorer {
             return IntegratedGradients.attributions(x, baseline: baseline, score: NetworkOutputScore(network))
         }
         var contributions = Matrix(rows: x.rows, columns: x.columns)
+        var scores = [Float](repeating: integral.reference, count: x.rows)
+        var workspace = ReLUPathIntegral.Workspace(for: integral)
         x.scalars.withUnsafeBufferPointer { rows in
             contributions.scalars.withUnsafeMutableBufferPointer { out in
                 for r in 0..<x.rows {
-                    integral.contributions(rows.baseAddress! + r * x.columns, into: out.baseAddress! + r * x.columns)
+                    let target = out.baseAddress! + r * x.columns
+                    integral.contributions(rows.baseAddress! + r * x.columns, into: target, workspace: &workspace)
+                    // The integral is exact: the score is the reference plus the contributions.
+                    for j in 0..<x.columns { scores[r] += target[j] }
                 }
             }
         }
-        return FeatureAttributions(contributions: contributions, scores: try scores(x),
+        return FeatureAttributions(contributions: contributions, scores: scores,
                                    references: [Float](repeating: integral.reference, count: x.rows))
     }
 }
@@ -85,12 +90,30 @@ extension NetworkScorer {
 extension FittedSupervisedNetwork: AttributingDetector {}
 
 extension FittedAutoencoder: AttributingDetector {
-    /// Integrated gradients of the mean reconstruction distance from `baseline`.
+    /// Integrated gradients of the mean reconstruction distance from `baseline` (the mean of each network's).
     public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
         try checkWidth(x)
-        let folded = try networks.map { try FoldedNetwork.forAttribution($0, kind: modelKind) }
-        return IntegratedGradients.attributions(
-            x, baseline: baseline, score: ReconstructionScore(networks: folded, mean: scaling.mean, scale: scaling.scale))
+        // The score is the mean of the networks' distances, so its integrated gradients are the mean of theirs:
+        // each network's path is cut at its own switch points only.
+        var total: FeatureAttributions?
+        for network in networks {
+            let folded = try FoldedNetwork.forAttribution(network, kind: modelKind)
+            let part = IntegratedGradients.attributions(
+                x, baseline: baseline, score: ReconstructionScore(networks: [folded], mean: scaling.mean, scale: scaling.scale))
+            guard var sum = total else { total = part; continue }
+            sum.contributions.add(part.contributions)
+            for r in 0..<x.rows {
+                sum.scores[r] += part.scores[r]
+                sum.references[r] += part.references[r]
+            }
+            total = sum
+        }
+        guard var mean = total else { throw AttributionError.unsupportedLayers(kind: modelKind) }
+        let count = Float(networks.count)
+        for i in mean.contributions.scalars.indices { mean.contributions.scalars[i] /= count }
+        mean.scores = mean.scores.map { $0 / count }
+        mean.references = mean.references.map { $0 / count }
+        return mean
     }
 }
 

@@ -34,15 +34,19 @@ public struct ExplanationSummary: Codable, Sendable, Equatable {
 
     /// Test rows flagged by the teacher, the student or both.
     public var flaggedByEither: Int
-    /// The share of those rows whose top reason is the same column for both (`nil` when none is flagged).
+    /// How many of them were explained (all, or at most 1,000 evenly spread).
+    public var explainedRows: Int
+    /// The share of the explained rows whose top reason is the same column for both (`nil` when none is flagged).
     public var topReasonAgreement: Double?
     /// Every column, by the teacher's importance (descending).
     public var importance: [Importance]
     /// The most anomalous test rows by the teacher, with three reasons each.
     public var examples: [Example]
 
-    public init(flaggedByEither: Int, topReasonAgreement: Double?, importance: [Importance], examples: [Example]) {
+    public init(flaggedByEither: Int, explainedRows: Int, topReasonAgreement: Double?, importance: [Importance],
+                examples: [Example]) {
         self.flaggedByEither = flaggedByEither
+        self.explainedRows = explainedRows
         self.topReasonAgreement = topReasonAgreement
         self.importance = importance
         self.examples = examples
@@ -51,6 +55,7 @@ public struct ExplanationSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case importance, examples
         case flaggedByEither = "flagged_by_either"
+        case explainedRows = "explained_rows"
         case topReasonAgreement = "top_reason_agreement"
     }
 }

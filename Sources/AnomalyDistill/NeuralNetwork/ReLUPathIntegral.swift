@@ -65,92 +65,178 @@ public struct ReLUPathIntegral: Sendable {
         reference = pass.output.scalars[0]
     }
 
+    /// Buffers one caller reuses from row to row (``contributions(_:into:workspace:)`` allocates nothing else).
+    public struct Workspace {
+        var delta: [Float], slope1: [Float], gate1: [Float], accumulated: [Float]
+        var value2: [Float], slope2: [Float], gate2: [Float], u: [Float]
+        var events: [(alpha: Float, unit: Int)] = []
+        var cuts: [Float] = []
+
+        public init(for integral: ReLUPathIntegral) {
+            let h1 = integral.first.outputs, h2 = integral.second?.outputs ?? 0
+            delta = [Float](repeating: 0, count: integral.inputs)
+            slope1 = [Float](repeating: 0, count: h1)
+            gate1 = slope1
+            accumulated = slope1
+            u = slope1
+            value2 = [Float](repeating: 0, count: h2)
+            slope2 = value2
+            gate2 = value2
+            events.reserveCapacity(h1)
+            cuts.reserveCapacity(h2 + 2)
+        }
+    }
+
     /// The contributions of row `x` (``inputs`` values) to the network's output, written to `contributions`.
     public func contributions(_ x: UnsafePointer<Float>, into contributions: UnsafeMutablePointer<Float>) {
+        var workspace = Workspace(for: self)
+        self.contributions(x, into: contributions, workspace: &workspace)
+    }
+
+    /// ``contributions(_:into:)`` with buffers reused from call to call.
+    public func contributions(_ x: UnsafePointer<Float>, into contributions: UnsafeMutablePointer<Float>,
+                              workspace ws: inout Workspace) {
         let d = inputs, h1 = first.outputs
-        var delta = [Float](repeating: 0, count: d)
-        for i in 0..<d { delta[i] = x[i] - baseline[i] }
+        for i in 0..<d { ws.delta[i] = x[i] - baseline[i] }
         guard let output else {
             // Linear: the gradient is the weight vector.
-            for i in 0..<d { contributions[i] = delta[i] * first.weight[i] }
+            for i in 0..<d { contributions[i] = ws.delta[i] * first.weight[i] }
             return
         }
         // dz₁ = W₁ᵀ Δ.
-        var slope1 = [Float](repeating: 0, count: h1)
         first.weight.withUnsafeBufferPointer { w in
-            for i in 0..<d where delta[i] != 0 {
-                let v = delta[i], row = i * h1
-                for o in 0..<h1 { slope1[o] += v * w[row + o] }
+            ws.delta.withUnsafeBufferPointer { delta in
+                ws.slope1.withUnsafeMutableBufferPointer { slope in
+                    for o in 0..<h1 { slope[o] = 0 }
+                    for i in 0..<d where delta[i] != 0 {
+                        let v = delta[i], row = i * h1
+                        for o in 0..<h1 { slope[o] += v * w[row + o] }
+                    }
+                }
             }
         }
         // First-stage switching points, in order, and the state just after α = 0.
-        var events: [(alpha: Float, unit: Int)] = []
-        var gate1 = [Float](repeating: 0, count: h1)
+        ws.events.removeAll(keepingCapacity: true)
         for j in 0..<h1 {
-            let a = baselinePre[j], c = slope1[j]
-            gate1[j] = (a > 0 || (a == 0 && c > 0)) ? 1 : firstNegative
+            let a = baselinePre[j], c = ws.slope1[j]
+            ws.gate1[j] = (a > 0 || (a == 0 && c > 0)) ? 1 : firstNegative
+            ws.accumulated[j] = 0
             if c != 0 {
                 let t = -a / c
-                if t > 0 && t < 1 { events.append((t, j)) }
+                if t > 0 && t < 1 { ws.events.append((t, j)) }
             }
         }
-        events.sort { $0.alpha < $1.alpha }
-        var accumulated = [Float](repeating: 0, count: h1)
+        // Insertion sort: a few dozen points, and no buffer to allocate (the library sort allocates one).
+        ws.events.withUnsafeMutableBufferPointer { events in
+            for i in events.indices.dropFirst() {
+                let item = events[i]
+                var j = i
+                while j > 0 && events[j - 1].alpha > item.alpha {
+                    events[j] = events[j - 1]
+                    j -= 1
+                }
+                events[j] = item
+            }
+        }
+        ws.events.append((1, -1))
         if let second {
-            accumulateTwoStages(second: second, output: output, slope1: slope1, gate1: &gate1, events: events,
-                                into: &accumulated)
+            accumulateTwoStages(second: second, output: output, workspace: &ws)
         } else {
             // One hidden stage: u = w₂, constant.
             var alpha: Float = 0
-            for event in events + [(alpha: 1, unit: -1)] {
+            for event in ws.events {
                 let length = event.alpha - alpha
-                if length > 0 { for j in 0..<h1 { accumulated[j] += length * gate1[j] * output.weight[j] } }
-                if event.unit >= 0 { gate1[event.unit] = gate1[event.unit] == 1 ? firstNegative : 1 }
+                if length > 0 { for j in 0..<h1 { ws.accumulated[j] += length * ws.gate1[j] * output.weight[j] } }
+                if event.unit >= 0 { ws.gate1[event.unit] = ws.gate1[event.unit] == 1 ? firstNegative : 1 }
                 alpha = event.alpha
             }
         }
         // Contributions: Δ ⊙ (W₁ · accumulated).
         first.weight.withUnsafeBufferPointer { w in
-            for i in 0..<d {
-                var sum: Float = 0
-                let row = i * h1
-                for o in 0..<h1 { sum += w[row + o] * accumulated[o] }
-                contributions[i] = delta[i] * sum
+            ws.accumulated.withUnsafeBufferPointer { accumulated in
+                for i in 0..<d {
+                    var sum: Float = 0
+                    let row = i * h1
+                    for o in 0..<h1 { sum += w[row + o] * accumulated[o] }
+                    contributions[i] = ws.delta[i] * sum
+                }
             }
         }
     }
 
-    private func accumulateTwoStages(second: FoldedNetwork.Stage, output: FoldedNetwork.Stage, slope1: [Float],
-                                     gate1: inout [Float], events: [(alpha: Float, unit: Int)],
-                                     into accumulated: inout [Float]) {
+    private func accumulateTwoStages(second: FoldedNetwork.Stage, output: FoldedNetwork.Stage, workspace ws: inout Workspace) {
         let h1 = first.outputs, h2 = second.outputs
-        // z₂(α) = value2 + α · slope2 on the current first-stage piece.
-        var value2 = second.bias, slope2 = [Float](repeating: 0, count: h2)
-        for j in 0..<h1 {
-            let g = gate1[j]
-            guard g != 0 else { continue }
-            let a = baselinePre[j] * g, c = slope1[j] * g
-            for k in 0..<h2 {
-                let w = second.weight[j * h2 + k]
-                value2[k] += a * w
-                slope2[k] += c * w
+        second.weight.withUnsafeBufferPointer { w2 in
+            output.weight.withUnsafeBufferPointer { w3 in
+                ws.value2.withUnsafeMutableBufferPointer { value2 in
+                    ws.slope2.withUnsafeMutableBufferPointer { slope2 in
+                        ws.gate2.withUnsafeMutableBufferPointer { gate2 in
+                            ws.u.withUnsafeMutableBufferPointer { u in
+                                ws.gate1.withUnsafeMutableBufferPointer { gate1 in
+                                    ws.accumulated.withUnsafeMutableBufferPointer { accumulated in
+                                        ws.slope1.withUnsafeBufferPointer { slope1 in
+                                            walk(w2: w2, w3: w3, h1: h1, h2: h2, value2: value2, slope2: slope2,
+                                                 gate2: gate2, u: u, gate1: gate1, accumulated: accumulated,
+                                                 slope1: slope1, events: ws.events, cuts: &ws.cuts, bias2: second.bias)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        var gate2 = [Float](repeating: -1, count: h2)  // -1: not yet set
-        // u = W₂ (D₂ ⊙ w₃), kept in step with gate2.
-        var u = [Float](repeating: 0, count: h1)
+    }
+
+    @inline(__always)
+    private func walk(w2: UnsafeBufferPointer<Float>, w3: UnsafeBufferPointer<Float>, h1: Int, h2: Int,
+                      value2: UnsafeMutableBufferPointer<Float>, slope2: UnsafeMutableBufferPointer<Float>,
+                      gate2: UnsafeMutableBufferPointer<Float>, u: UnsafeMutableBufferPointer<Float>,
+                      gate1: UnsafeMutableBufferPointer<Float>, accumulated: UnsafeMutableBufferPointer<Float>,
+                      slope1: UnsafeBufferPointer<Float>, events: [(alpha: Float, unit: Int)], cuts: inout [Float],
+                      bias2: [Float]) {
+        // z₂(α) = value2 + α · slope2 on the current first-stage piece.
+        for k in 0..<h2 {
+            value2[k] = bias2[k]
+            slope2[k] = 0
+            gate2[k] = -1  // not yet set
+        }
+        for j in 0..<h1 {
+            u[j] = 0
+            let g = gate1[j]
+            guard g != 0 else { continue }
+            let a = baselinePre[j] * g, c = slope1[j] * g, row = j * h2
+            for k in 0..<h2 {
+                value2[k] += a * w2[row + k]
+                slope2[k] += c * w2[row + k]
+            }
+        }
         var alpha: Float = 0
-        var cuts: [Float] = []
-        for event in events + [(alpha: 1, unit: -1)] {
+        for event in events {
             let end = event.alpha
             // Second-stage switches inside (alpha, end).
             cuts.removeAll(keepingCapacity: true)
             cuts.append(alpha)
-            for k in 0..<h2 where slope2[k] != 0 {
-                let t = -value2[k] / slope2[k]
-                if t > alpha && t < end { cuts.append(t) }
+            for k in 0..<h2 {
+                // A root inside only when the pre-activation changes sign on the piece (no division otherwise).
+                let atStart = value2[k] + alpha * slope2[k], atEnd = value2[k] + end * slope2[k]
+                if (atStart > 0) != (atEnd > 0) {
+                    let t = -value2[k] / slope2[k]
+                    if t > alpha && t < end { cuts.append(t) }
+                }
             }
-            cuts.sort()
+            if cuts.count > 2 {
+                for i in 2..<cuts.count {
+                    let item = cuts[i]
+                    var j = i
+                    while j > 1 && cuts[j - 1] > item {
+                        cuts[j] = cuts[j - 1]
+                        j -= 1
+                    }
+                    cuts[j] = item
+                }
+            }
             cuts.append(end)
             for p in 0..<(cuts.count - 1) {
                 let low = cuts[p], high = cuts[p + 1], length = high - low
@@ -162,8 +248,8 @@ public struct ReLUPathIntegral: Sendable {
                         let change = gate2[k] < 0 ? g : g - gate2[k]
                         gate2[k] = g
                         if change != 0 {
-                            let scaled = change * output.weight[k]
-                            for j in 0..<h1 { u[j] += scaled * second.weight[j * h2 + k] }
+                            let scaled = change * w3[k]
+                            for j in 0..<h1 { u[j] += scaled * w2[j * h2 + k] }
                         }
                     }
                 }
@@ -174,11 +260,10 @@ public struct ReLUPathIntegral: Sendable {
                 let j = event.unit
                 let old = gate1[j], new: Float = old == 1 ? firstNegative : 1
                 gate1[j] = new
-                let change = new - old, a = baselinePre[j] * change, c = slope1[j] * change
+                let change = new - old, a = baselinePre[j] * change, c = slope1[j] * change, row = j * h2
                 for k in 0..<h2 {
-                    let w = second.weight[j * h2 + k]
-                    value2[k] += a * w
-                    slope2[k] += c * w
+                    value2[k] += a * w2[row + k]
+                    slope2[k] += c * w2[row + k]
                 }
             }
             alpha = end

@@ -126,12 +126,18 @@ extension DistillationRunResult {
         return comparison
     }
 
-    /// Both models' explanations of the rows either flags (and of the five the teacher finds most anomalous);
-    /// `nil` when either model has no explainer.
+    /// Rows at most in an ``ExplanationSummary``'s agreement and importance.
+    static let summaryRows = 1_000
+
+    /// Both models' explanations of the rows either flags (at most ``summaryRows`` of them, evenly spread) and of the
+    /// five the teacher finds most anomalous; `nil` when either model has no explainer.
     static func explanationSummary(teacher: ScoringModel, student: ScoringModel, rows: RawRows, teacherScores: [Float],
                                    studentScores: [Float]) throws -> ExplanationSummary? {
         guard teacher.canExplain, student.canExplain, rows.count == teacherScores.count else { return nil }
-        let flagged = (0..<rows.count).filter { teacher.isAnomaly(teacherScores[$0]) || student.isAnomaly(studentScores[$0]) }
+        let everyFlagged = (0..<rows.count).filter { teacher.isAnomaly(teacherScores[$0]) || student.isAnomaly(studentScores[$0]) }
+        // At most 1,000 of them, evenly spread, so a large test set costs a bounded time.
+        let flagged = everyFlagged.count <= summaryRows ? everyFlagged
+            : (0..<summaryRows).map { everyFlagged[$0 * everyFlagged.count / summaryRows] }
         let top = Array((0..<rows.count).sorted { teacherScores[$0] > teacherScores[$1] }.prefix(5))
         let chosen = Array(Set(flagged).union(top)).sorted()
         let subset = rows.subset(chosen)
@@ -162,7 +168,7 @@ extension DistillationRunResult {
             return ExplanationSummary.Example(row: row, teacherScore: teacherScores[row], studentScore: studentScores[row],
                                               teacher: reasons(byTeacher), student: reasons(byStudent))
         }
-        return ExplanationSummary(flaggedByEither: flagged.count,
+        return ExplanationSummary(flaggedByEither: everyFlagged.count, explainedRows: flagged.count,
                                   topReasonAgreement: flagged.isEmpty ? nil : Double(agree) / Double(flagged.count),
                                   importance: importance, examples: examples)
     }
