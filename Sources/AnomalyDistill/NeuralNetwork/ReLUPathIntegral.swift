@@ -18,6 +18,9 @@ public struct ReLUPathIntegral: Sendable {
     let secondNegative: Float
     /// `z₁(b)`, the first stage's pre-activations at the baseline.
     let baselinePre: [Float]
+    /// The second stage's weights output-major (`h₂ × h₁`: row `k` holds the weights into unit `k`), so that a
+    /// unit's column is contiguous.
+    let secondByOutput: [Float]
     let baseline: [Float]
     /// `F(b)`.
     public let reference: Float
@@ -61,6 +64,15 @@ public struct ReLUPathIntegral: Sendable {
             for o in 0..<first.outputs { pre[o] += baseline[i] * first.weight[i * first.outputs + o] }
         }
         baselinePre = pre
+        if let second {
+            var transposed = [Float](repeating: 0, count: second.inputs * second.outputs)
+            for j in 0..<second.inputs {
+                for k in 0..<second.outputs { transposed[k * second.inputs + j] = second.weight[j * second.outputs + k] }
+            }
+            secondByOutput = transposed
+        } else {
+            secondByOutput = []
+        }
         let pass = network.forward(Matrix(rows: 1, columns: inputs, scalars: baseline))
         reference = pass.output.scalars[0]
     }
@@ -109,8 +121,7 @@ public struct ReLUPathIntegral: Sendable {
                 ws.slope1.withUnsafeMutableBufferPointer { slope in
                     for o in 0..<h1 { slope[o] = 0 }
                     for i in 0..<d where delta[i] != 0 {
-                        let v = delta[i], row = i * h1
-                        for o in 0..<h1 { slope[o] += v * w[row + o] }
+                        Vector.axpy(h1, delta[i], w.baseAddress! + i * h1, slope.baseAddress!)
                     }
                 }
             }
@@ -155,10 +166,7 @@ public struct ReLUPathIntegral: Sendable {
         first.weight.withUnsafeBufferPointer { w in
             ws.accumulated.withUnsafeBufferPointer { accumulated in
                 for i in 0..<d {
-                    var sum: Float = 0
-                    let row = i * h1
-                    for o in 0..<h1 { sum += w[row + o] * accumulated[o] }
-                    contributions[i] = ws.delta[i] * sum
+                    contributions[i] = ws.delta[i] * Vector.dot(h1, w.baseAddress! + i * h1, accumulated.baseAddress!)
                 }
             }
         }
@@ -166,7 +174,7 @@ public struct ReLUPathIntegral: Sendable {
 
     private func accumulateTwoStages(second: FoldedNetwork.Stage, output: FoldedNetwork.Stage, workspace ws: inout Workspace) {
         let h1 = first.outputs, h2 = second.outputs
-        second.weight.withUnsafeBufferPointer { w2 in
+        secondByOutput.withUnsafeBufferPointer { w2 in
             output.weight.withUnsafeBufferPointer { w3 in
                 ws.value2.withUnsafeMutableBufferPointer { value2 in
                     ws.slope2.withUnsafeMutableBufferPointer { slope2 in
@@ -202,14 +210,18 @@ public struct ReLUPathIntegral: Sendable {
             slope2[k] = 0
             gate2[k] = -1  // not yet set
         }
-        for j in 0..<h1 {
-            u[j] = 0
-            let g = gate1[j]
-            guard g != 0 else { continue }
-            let a = baselinePre[j] * g, c = slope1[j] * g, row = j * h2
+        // z₂ = W₂ᵀ (D₁ z₁): each unit k's dot product with its contiguous weight row.
+        for j in 0..<h1 { u[j] = 0 }
+        baselinePre.withUnsafeBufferPointer { pre in
             for k in 0..<h2 {
-                value2[k] += a * w2[row + k]
-                slope2[k] += c * w2[row + k]
+                let row = w2.baseAddress! + k * h1
+                var a: Float = 0, c: Float = 0
+                for j in 0..<h1 where gate1[j] != 0 {
+                    a += gate1[j] * pre[j] * row[j]
+                    c += gate1[j] * slope1[j] * row[j]
+                }
+                value2[k] += a
+                slope2[k] += c
             }
         }
         var alpha: Float = 0
@@ -247,26 +259,81 @@ public struct ReLUPathIntegral: Sendable {
                     if g != gate2[k] {
                         let change = gate2[k] < 0 ? g : g - gate2[k]
                         gate2[k] = g
-                        if change != 0 {
-                            let scaled = change * w3[k]
-                            for j in 0..<h1 { u[j] += scaled * w2[j * h2 + k] }
-                        }
+                        if change != 0 { Vector.axpy(h1, change * w3[k], w2.baseAddress! + k * h1, u.baseAddress!) }
                     }
                 }
-                for j in 0..<h1 { accumulated[j] += length * gate1[j] * u[j] }
+                Vector.accumulate(h1, length, gate1.baseAddress!, u.baseAddress!, accumulated.baseAddress!)
             }
             // The first-stage unit switches: update z₂'s affine coefficients.
             if event.unit >= 0 {
                 let j = event.unit
                 let old = gate1[j], new: Float = old == 1 ? firstNegative : 1
                 gate1[j] = new
-                let change = new - old, a = baselinePre[j] * change, c = slope1[j] * change, row = j * h2
+                let change = new - old, a = baselinePre[j] * change, c = slope1[j] * change
                 for k in 0..<h2 {
-                    value2[k] += a * w2[row + k]
-                    slope2[k] += c * w2[row + k]
+                    let weight = w2[k * h1 + j]
+                    value2[k] += a * weight
+                    slope2[k] += c * weight
                 }
             }
             alpha = end
+        }
+    }
+}
+
+/// Small vector kernels in eight lanes (the compiler does not vectorise float reductions by itself).
+enum Vector {
+    /// `y += a · x` over `n` values.
+    @inline(__always)
+    static func axpy(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        var i = 0
+        let scale = SIMD8<Float>(repeating: a)
+        while i + 8 <= n {
+            let sum = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+                + scale * UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            y[i] += a * x[i]
+            i += 1
+        }
+    }
+
+    /// `Σ x · y` over `n` values, eight partial sums.
+    @inline(__always)
+    static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        var i = 0
+        var sums = SIMD8<Float>()
+        while i + 8 <= n {
+            sums += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = sums.sum()
+        while i < n {
+            total += x[i] * y[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// `z += a · (x ⊙ y)` over `n` values.
+    @inline(__always)
+    static func accumulate(_ n: Int, _ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                           _ z: UnsafeMutablePointer<Float>) {
+        var i = 0
+        let scale = SIMD8<Float>(repeating: a)
+        while i + 8 <= n {
+            let sum = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self)
+                + scale * UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(z + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            z[i] += a * x[i] * y[i]
+            i += 1
         }
     }
 }
