@@ -7,7 +7,7 @@ For each data set, on the peers' split files (../shared/peers/make_splits.py):
      the training mean ± 8 standard deviations; `score --explain 3` with each model; the planted column must be
      reason_1 for ≥ 90% of the rows and in the top three for ≥ 97% (default: cardio and satimage2);
   3. agreement: `distill --json`'s explanations.top_reason_agreement — on the test rows either model flags (at
-     most 1,000, evenly spread), how often the student's reason_1 is the teacher's (bar: ≥ 80% on average);
+     most 250, evenly spread), how often the student's reason_1 is the teacher's (bar: ≥ 80% on average);
   4. cost: `bench --json`'s explain_ns_per_row (every column's contribution, per row, in-process) for both.
 
 Usage: bench-explain.py [--bin anomaly-distill] [--shared ../shared] [--planted cardio,satimage2]

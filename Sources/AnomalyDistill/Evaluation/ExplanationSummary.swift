@@ -34,7 +34,7 @@ public struct ExplanationSummary: Codable, Sendable, Equatable {
 
     /// Test rows flagged by the teacher, the student or both.
     public var flaggedByEither: Int
-    /// How many of them were explained (all, or at most 1,000 evenly spread).
+    /// How many of them were explained (all, or at most 250 evenly spread).
     public var explainedRows: Int
     /// The share of the explained rows whose top reason is the same column for both (`nil` when none is flagged).
     public var topReasonAgreement: Double?

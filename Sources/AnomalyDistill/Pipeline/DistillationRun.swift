@@ -127,7 +127,7 @@ extension DistillationRunResult {
     }
 
     /// Rows at most in an ``ExplanationSummary``'s agreement and importance.
-    static let summaryRows = 1_000
+    static let summaryRows = 250
 
     /// Both models' explanations of the rows either flags (at most ``summaryRows`` of them, evenly spread) and of the
     /// five the teacher finds most anomalous; `nil` when either model has no explainer.
@@ -135,7 +135,7 @@ extension DistillationRunResult {
                                    studentScores: [Float]) throws -> ExplanationSummary? {
         guard teacher.canExplain, student.canExplain, rows.count == teacherScores.count else { return nil }
         let everyFlagged = (0..<rows.count).filter { teacher.isAnomaly(teacherScores[$0]) || student.isAnomaly(studentScores[$0]) }
-        // At most 1,000 of them, evenly spread, so a large test set costs a bounded time.
+        // At most 250 of them, evenly spread, so a large test set costs a bounded time.
         let flagged = everyFlagged.count <= summaryRows ? everyFlagged
             : (0..<summaryRows).map { everyFlagged[$0 * everyFlagged.count / summaryRows] }
         let top = Array((0..<rows.count).sorted { teacherScores[$0] > teacherScores[$1] }.prefix(5))
