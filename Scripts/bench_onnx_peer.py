@@ -13,14 +13,13 @@ Prints one JSON object.
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 import onnxruntime as ort
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_scoring_peers import best_of, per_call  # noqa: E402  (the same timing as the other scoring peers)
 from check_onnx import feeds, read_columns  # noqa: E402
 
 
@@ -31,32 +30,6 @@ def session(path, threads):
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-
-
-def per_call(fn, items, seconds, max_calls=200_000):
-    for i in range(min(2000, max(200, len(items)))):
-        fn(items[i % len(items)])
-    times, clock = [], time.perf_counter_ns
-    deadline = clock() + int(seconds * 1e9)
-    i = 0
-    while (len(times) < 1000 or clock() < deadline) and len(times) < max_calls:
-        item = items[i]
-        start = clock()
-        fn(item)
-        times.append(clock() - start)
-        i = (i + 1) % len(items)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))], len(times)
-
-
-def best_of(fn, passes, seconds):
-    best, total, n = float("inf"), 0.0, 0
-    while n < passes or (total < seconds and n < 50):
-        start = time.perf_counter()
-        fn()
-        elapsed = time.perf_counter() - start
-        best, total, n = min(best, elapsed), total + elapsed, n + 1
-    return best
 
 
 def main():

@@ -9,6 +9,7 @@ extension FittedECOD: AttributingDetector {
         try ClassicDetectorSupport.checkFinite(x)
         let d = x.columns
         var contributions = Matrix(rows: x.rows, columns: d)
+        var scores = [Float](repeating: 0, count: x.rows)
         for r in 0..<x.rows {
             var left = [Double](repeating: 0, count: d), right = left, auto = left, pyod = left
             for j in 0..<d {
@@ -18,7 +19,7 @@ extension FittedECOD: AttributingDetector {
                 left[j] = uLeft
                 right[j] = uRight
                 auto[j] = sign < 0 ? uLeft : uRight
-                pyod[j] = max(uLeft, uRight, sign < 0 ? uLeft : (sign > 0 ? uRight : uLeft + uRight))
+                pyod[j] = ECODColumns.pyodTerm(left: uLeft, right: uRight, sign: sign)
             }
             let terms: [Double]
             switch aggregation {
@@ -28,8 +29,10 @@ extension FittedECOD: AttributingDetector {
                 terms = sums[0] >= sums[1] && sums[0] >= sums[2] ? left : (sums[1] >= sums[2] ? right : auto)
             }
             for j in 0..<d { contributions[r, j] = Float(terms[j]) }
+            // The score is the sum of the terms, added in the scorer's order.
+            scores[r] = Float(terms.reduce(0, +))
         }
-        return FeatureAttributions(contributions: contributions, scores: try scores(x),
+        return FeatureAttributions(contributions: contributions, scores: scores,
                                    references: [Float](repeating: 0, count: x.rows))
     }
 }

@@ -87,6 +87,13 @@ struct ECODColumns: Sendable, Equatable {
         return (Double(atMost + 1) / Double(n + 1), Double(atLeast + 1) / Double(n + 1))
     }
 
+    /// A feature's term in PyOD's aggregation: the largest of the left tail, the right tail and the tail the
+    /// skewness picks (both for a symmetric feature), each as −log of its probability.
+    @inline(__always)
+    static func pyodTerm(left uLeft: Double, right uRight: Double, sign: Int32) -> Double {
+        max(uLeft, uRight, sign < 0 ? uLeft : (sign > 0 ? uRight : uLeft + uRight))
+    }
+
     func scores(_ x: Matrix, training: Bool, threads: Int) -> [Float] {
         var output = [Float](repeating: 0, count: x.rows)
         let d = x.columns, n = sorted.columns
@@ -106,9 +113,7 @@ struct ECODColumns: Sendable, Equatable {
                                     let uLeft = -Foundation.log(left), uRight = -Foundation.log(right)
                                     switch aggregation {
                                     case .pyod:
-                                        let sign = signs[j]
-                                        let skewed = sign < 0 ? uLeft : (sign > 0 ? uRight : uLeft + uRight)
-                                        pyod += max(uLeft, uRight, skewed)
+                                        pyod += Self.pyodTerm(left: uLeft, right: uRight, sign: signs[j])
                                     case .paper:
                                         sumLeft += uLeft
                                         sumRight += uRight

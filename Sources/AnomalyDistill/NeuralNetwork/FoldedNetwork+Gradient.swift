@@ -1,5 +1,3 @@
-import Foundation
-
 extension FoldedNetwork {
     /// The outputs of `x` (one row per example) and what ``inputGradient(_:outputGradient:)`` needs.
     public struct Pass: Sendable {
@@ -24,9 +22,8 @@ extension FoldedNetwork {
             }
             var y = z
             if stage.activation != .identity {
-                y.scalars.withUnsafeMutableBufferPointer { v in
-                    for i in v.indices { v[i] = Self.activate(v[i], stage.activation) }
-                }
+                var layer = stage.activation.makeLayer()
+                layer.forward(z, into: &y, training: false)
             }
             preActivations.append(z)
             values.append(y)
@@ -40,37 +37,16 @@ extension FoldedNetwork {
         for index in stages.indices.reversed() {
             let stage = stages[index]
             if stage.activation != .identity {
-                let z = pass.preActivations[index], y = pass.values[index + 1]
-                gradient.scalars.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] *= Self.derivative(z.scalars[i], y.scalars[i], stage.activation) }
-                }
+                // The activation layer's own backward pass (the function training used).
+                var layer = stage.activation.makeLayer()
+                var through: Matrix? = Matrix(rows: 0, columns: 0)
+                layer.backward(input: pass.preActivations[index], output: pass.values[index + 1],
+                               outputGradient: gradient, inputGradient: &through)
+                gradient = through ?? gradient
             }
             gradient = gradient.matmul(Matrix(rows: stage.inputs, columns: stage.outputs, scalars: stage.weight),
                                        transposeOther: true)
         }
         return gradient
-    }
-
-    @inline(__always)
-    static func activate(_ v: Float, _ activation: Activation) -> Float {
-        switch activation {
-        case .identity: v
-        case .relu: v > 0 ? v : 0
-        case let .leakyReLU(slope): v > 0 ? v : v * Float(slope)
-        case .tanh: Foundation.tanh(v)
-        case .sigmoid: 1 / (1 + Foundation.exp(-v))
-        }
-    }
-
-    /// f′ at pre-activation `z` with output `y`.
-    @inline(__always)
-    static func derivative(_ z: Float, _ y: Float, _ activation: Activation) -> Float {
-        switch activation {
-        case .identity: 1
-        case .relu: z > 0 ? 1 : 0
-        case let .leakyReLU(slope): z > 0 ? 1 : Float(slope)
-        case .tanh: 1 - y * y
-        case .sigmoid: y * (1 - y)
-        }
     }
 }

@@ -99,17 +99,7 @@ public struct ScoringBenchmark: Codable, Sendable {
     static func explainCost(_ model: ScoringModel, _ rows: RawRows, _ options: Options) throws -> Double? {
         guard options.explanations, model.canExplain else { return nil }
         let rows = rows.subset(0..<min(rows.count, 1_000))
-        let clock = ContinuousClock()
-        var best = Double.infinity, total = 0.0, passes = 0
-        var sink: Float = 0
-        while passes < 2 || (total < options.minimumSeconds && passes < min(options.maximumRepeats, 50)) {
-            let elapsed = try clock.measure { sink += try model.explain(rows).contributions.first ?? 0 }.seconds
-            best = min(best, elapsed)
-            total += elapsed
-            passes += 1
-        }
-        blackHole(sink)
-        return best / Double(rows.count) * 1e9
+        return try bestPass(options) { try model.explain(rows).contributions.first ?? 0 } / Double(rows.count) * 1e9
     }
 
     /// The speed part, for a ``ModelCost``.
@@ -187,17 +177,24 @@ public struct ScoringBenchmark: Codable, Sendable {
             batch = RawRows(numeric: numeric, categories: categories, numericWidth: rows.numericWidth,
                             categoricalWidth: rows.categoricalWidth)
         }
+        let best = try bestPass(options) { try model.scores(batch).first ?? 0 }
+        return (Double(batch.count) / max(best, 1e-12), batch.count)
+    }
+
+    /// The fastest of at least two passes of `body`, repeated while under ``Options/minimumSeconds`` (at most 50
+    /// passes), in seconds; `body`'s result goes to ``blackHole(_:)`` so the work is not optimised away.
+    static func bestPass(_ options: Options, _ body: () throws -> Float) rethrows -> Double {
         let clock = ContinuousClock()
         var best = Double.infinity, total = 0.0, passes = 0
         var sink: Float = 0
         while passes < 2 || (total < options.minimumSeconds && passes < min(options.maximumRepeats, 50)) {
-            let elapsed = try clock.measure { sink += try model.scores(batch).first ?? 0 }.seconds
+            let elapsed = try clock.measure { sink += try body() }.seconds
             best = min(best, elapsed)
             total += elapsed
             passes += 1
         }
         blackHole(sink)
-        return (Double(batch.count) / max(best, 1e-12), batch.count)
+        return best
     }
 
     @inline(never)
