@@ -48,7 +48,7 @@ import Testing
             tensors = tensors.filter { !$0.key.hasSuffix("layers.0.weight") }
         })
         defer { try? FileManager.default.removeItem(atPath: bad) }
-        HardeningTests.expectMessage(["export", "-m", bad, "-o", out], contains: bad)
+        HardeningTests.expectMessage(["export", "-m", bad, "-o", out], contains: bad, "expected a tensor named", "network.layers.0.weight")
         #expect(!FileManager.default.fileExists(atPath: out))
 
         HardeningTests.expectMessage(["export", "-m", SavedStudent.paths.model, "-o", FileManager.default.temporaryDirectory.path],
