@@ -1,9 +1,9 @@
 // Small dense networks, one row or a block of rows at a time (see ad_mlp.h).
 //
-// A layer with several outputs is computed a row at a time, in groups of output blocks (8 lanes each) with
-// several partial sums per block, so that eight independent FMA chains are in flight; the activation is applied
-// to the row's sums afterwards. A layer with one output is a dot product vectorised over the inputs, with a
-// fixed horizontal sum. Every row sees exactly the same operations in a batch as alone.
+// A layer with several outputs is computed in output blocks of 8 lanes, each with two partial sums (see the
+// AVX2 section); a row alone keeps four blocks in flight, rows in a batch go two at a time so one weight load
+// serves both. A layer with one output is a dot product vectorised over the inputs, with a fixed horizontal
+// sum. Every row sees exactly the same operations in a batch as alone.
 #include "ad_mlp.h"
 
 #include <math.h>
@@ -13,7 +13,7 @@
 #include <immintrin.h>
 #endif
 
-#define AD_MLP_BLOCK 4
+#define AD_MLP_BLOCK 8
 
 long ad_mlp_scratch_floats(long widest) {
     long padded = (widest + 7) / 8 * 8;
@@ -91,14 +91,28 @@ AD_MLP_AVX2 static inline float ad_dot_row_avx2(const ad_dense_layer *L, const f
     return ad_activate(L->bias[0] + (ad_hsum8(s) + tail), L->activation, L->slope);
 }
 
-// Output blocks (8 lanes each, from block o0) of one row with several partial sums per block (input k goes to
-// partial k mod P), so that 8 independent chains keep both FMA units busy instead of waiting on one chain.
+// Every output block (8 lanes) of every row is computed the same way, alone or beside other rows: two partial
+// sums, `e` from the bias over the even inputs and `d` from zero over the odd inputs (an odd count's last input
+// goes to `e`), each a chain of FMAs in input order, then `activation(e + d)`. The single-row functions keep
+// four blocks (eight chains) in flight; the batch functions two rows × two blocks, so each weight vector loaded
+// serves two rows and the FMA units, not the loads, set the pace. The bits are the same either way.
 // Written out with named registers: arrays of accumulators were spilled to the stack by the compiler.
 #define AD_W(k, b) _mm256_loadu_ps(w + (k) * S + 8 * (b))
-#define AD_X(k) _mm256_broadcast_ss(a + (k))
-#define AD_OUT(b, sum) _mm256_storeu_ps(y + o0 + 8 * (b), (sum))
+#define AD_X(p, k) _mm256_broadcast_ss((p) + (k))
 
-// Four blocks, two partials (even and odd inputs).
+// ReLU and leaky ReLU applied in registers (others: ad_activate_tail afterwards, outside the FMA loops).
+AD_MLP_AVX2 static inline __m256 ad_act8(const ad_dense_layer *L, __m256 v) {
+    if (L->activation == AD_ACTIVATION_RELU) return _mm256_max_ps(v, _mm256_setzero_ps());
+    if (L->activation == AD_ACTIVATION_LEAKY_RELU) {
+        __m256 positive = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ);
+        return _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_set1_ps(L->slope)), v, positive);
+    }
+    return v;
+}
+
+#define AD_OUT(y, b, e, d) _mm256_storeu_ps((y) + o0 + 8 * (b), ad_act8(L, _mm256_add_ps((e), (d))))
+
+// One row, four blocks.
 AD_MLP_AVX2 static inline void ad_row_blocks4(const ad_dense_layer *L, const float *a, float *y, long o0) {
     const long K = L->inputs, S = L->stride;
     const float *w = L->weight + o0;
@@ -107,80 +121,134 @@ AD_MLP_AVX2 static inline void ad_row_blocks4(const ad_dense_layer *L, const flo
     __m256 d0 = _mm256_setzero_ps(), d1 = d0, d2 = d0, d3 = d0;
     long k = 0;
     for (; k + 2 <= K; k += 2) {
-        __m256 x = AD_X(k), z = AD_X(k + 1);
+        __m256 x = AD_X(a, k), z = AD_X(a, k + 1);
         e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
         e2 = _mm256_fmadd_ps(x, AD_W(k, 2), e2); e3 = _mm256_fmadd_ps(x, AD_W(k, 3), e3);
         d0 = _mm256_fmadd_ps(z, AD_W(k + 1, 0), d0); d1 = _mm256_fmadd_ps(z, AD_W(k + 1, 1), d1);
         d2 = _mm256_fmadd_ps(z, AD_W(k + 1, 2), d2); d3 = _mm256_fmadd_ps(z, AD_W(k + 1, 3), d3);
     }
     if (k < K) {
-        __m256 x = AD_X(k);
+        __m256 x = AD_X(a, k);
         e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
         e2 = _mm256_fmadd_ps(x, AD_W(k, 2), e2); e3 = _mm256_fmadd_ps(x, AD_W(k, 3), e3);
     }
-    AD_OUT(0, _mm256_add_ps(e0, d0)); AD_OUT(1, _mm256_add_ps(e1, d1));
-    AD_OUT(2, _mm256_add_ps(e2, d2)); AD_OUT(3, _mm256_add_ps(e3, d3));
+    AD_OUT(y, 0, e0, d0); AD_OUT(y, 1, e1, d1); AD_OUT(y, 2, e2, d2); AD_OUT(y, 3, e3, d3);
 }
 
-// Two blocks, four partials.
+// One row, two blocks.
 AD_MLP_AVX2 static inline void ad_row_blocks2(const ad_dense_layer *L, const float *a, float *y, long o0) {
     const long K = L->inputs, S = L->stride;
     const float *w = L->weight + o0;
-    __m256 p0 = _mm256_loadu_ps(L->bias + o0), q0 = _mm256_loadu_ps(L->bias + o0 + 8);
-    __m256 p1 = _mm256_setzero_ps(), q1 = p1, p2 = p1, q2 = p1, p3 = p1, q3 = p1;
+    __m256 e0 = _mm256_loadu_ps(L->bias + o0), e1 = _mm256_loadu_ps(L->bias + o0 + 8);
+    __m256 d0 = _mm256_setzero_ps(), d1 = d0;
     long k = 0;
-    for (; k + 4 <= K; k += 4) {
-        __m256 x0 = AD_X(k), x1 = AD_X(k + 1), x2 = AD_X(k + 2), x3 = AD_X(k + 3);
-        p0 = _mm256_fmadd_ps(x0, AD_W(k, 0), p0); q0 = _mm256_fmadd_ps(x0, AD_W(k, 1), q0);
-        p1 = _mm256_fmadd_ps(x1, AD_W(k + 1, 0), p1); q1 = _mm256_fmadd_ps(x1, AD_W(k + 1, 1), q1);
-        p2 = _mm256_fmadd_ps(x2, AD_W(k + 2, 0), p2); q2 = _mm256_fmadd_ps(x2, AD_W(k + 2, 1), q2);
-        p3 = _mm256_fmadd_ps(x3, AD_W(k + 3, 0), p3); q3 = _mm256_fmadd_ps(x3, AD_W(k + 3, 1), q3);
+    for (; k + 2 <= K; k += 2) {
+        __m256 x = AD_X(a, k), z = AD_X(a, k + 1);
+        e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
+        d0 = _mm256_fmadd_ps(z, AD_W(k + 1, 0), d0); d1 = _mm256_fmadd_ps(z, AD_W(k + 1, 1), d1);
     }
-    for (; k < K; k++) {
-        __m256 x = AD_X(k);
-        p0 = _mm256_fmadd_ps(x, AD_W(k, 0), p0); q0 = _mm256_fmadd_ps(x, AD_W(k, 1), q0);
+    if (k < K) {
+        __m256 x = AD_X(a, k);
+        e0 = _mm256_fmadd_ps(x, AD_W(k, 0), e0); e1 = _mm256_fmadd_ps(x, AD_W(k, 1), e1);
     }
-    AD_OUT(0, _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3)));
-    AD_OUT(1, _mm256_add_ps(_mm256_add_ps(q0, q1), _mm256_add_ps(q2, q3)));
+    AD_OUT(y, 0, e0, d0); AD_OUT(y, 1, e1, d1);
 }
 
-// One block, four partials.
+// One row, one block.
 AD_MLP_AVX2 static inline void ad_row_blocks1(const ad_dense_layer *L, const float *a, float *y, long o0) {
     const long K = L->inputs, S = L->stride;
     const float *w = L->weight + o0;
-    __m256 p0 = _mm256_loadu_ps(L->bias + o0), p1 = _mm256_setzero_ps(), p2 = p1, p3 = p1;
+    __m256 e0 = _mm256_loadu_ps(L->bias + o0), d0 = _mm256_setzero_ps();
     long k = 0;
-    for (; k + 4 <= K; k += 4) {
-        p0 = _mm256_fmadd_ps(AD_X(k), AD_W(k, 0), p0); p1 = _mm256_fmadd_ps(AD_X(k + 1), AD_W(k + 1, 0), p1);
-        p2 = _mm256_fmadd_ps(AD_X(k + 2), AD_W(k + 2, 0), p2); p3 = _mm256_fmadd_ps(AD_X(k + 3), AD_W(k + 3, 0), p3);
+    for (; k + 2 <= K; k += 2) {
+        e0 = _mm256_fmadd_ps(AD_X(a, k), AD_W(k, 0), e0);
+        d0 = _mm256_fmadd_ps(AD_X(a, k + 1), AD_W(k + 1, 0), d0);
     }
-    for (; k < K; k++) p0 = _mm256_fmadd_ps(AD_X(k), AD_W(k, 0), p0);
-    AD_OUT(0, _mm256_add_ps(_mm256_add_ps(p0, p1), _mm256_add_ps(p2, p3)));
+    if (k < K) e0 = _mm256_fmadd_ps(AD_X(a, k), AD_W(k, 0), e0);
+    AD_OUT(y, 0, e0, d0);
 }
 
-// The activation over one row's outputs, after the sums (kept out of the block functions, so that no call
-// sits in their register-heavy code).
-AD_MLP_AVX2 static void ad_activate_row_avx2(const ad_dense_layer *L, float *y) {
-    if (L->activation == AD_ACTIVATION_IDENTITY) return;
-    if (L->activation == AD_ACTIVATION_RELU) {
-        __m256 zero = _mm256_setzero_ps();
-        for (long o = 0; o < L->stride; o += 8) _mm256_storeu_ps(y + o, _mm256_max_ps(_mm256_loadu_ps(y + o), zero));
-        return;
+// Two rows (a, b), two blocks: each weight vector is loaded once for both rows.
+AD_MLP_AVX2 static inline void ad_rows2_blocks2(const ad_dense_layer *L, const float *a, const float *b, float *ya,
+                                                float *yb, long o0) {
+    const long K = L->inputs, S = L->stride;
+    const float *w = L->weight + o0;
+    const __m256 bias0 = _mm256_loadu_ps(L->bias + o0), bias1 = _mm256_loadu_ps(L->bias + o0 + 8);
+    __m256 ea0 = bias0, ea1 = bias1, eb0 = bias0, eb1 = bias1;
+    __m256 da0 = _mm256_setzero_ps(), da1 = da0, db0 = da0, db1 = da0;
+    long k = 0;
+    for (; k + 2 <= K; k += 2) {
+        const __m256 w00 = AD_W(k, 0), w01 = AD_W(k, 1), w10 = AD_W(k + 1, 0), w11 = AD_W(k + 1, 1);
+        __m256 x = AD_X(a, k);
+        ea0 = _mm256_fmadd_ps(x, w00, ea0); ea1 = _mm256_fmadd_ps(x, w01, ea1);
+        x = AD_X(b, k);
+        eb0 = _mm256_fmadd_ps(x, w00, eb0); eb1 = _mm256_fmadd_ps(x, w01, eb1);
+        x = AD_X(a, k + 1);
+        da0 = _mm256_fmadd_ps(x, w10, da0); da1 = _mm256_fmadd_ps(x, w11, da1);
+        x = AD_X(b, k + 1);
+        db0 = _mm256_fmadd_ps(x, w10, db0); db1 = _mm256_fmadd_ps(x, w11, db1);
     }
+    if (k < K) {
+        const __m256 w00 = AD_W(k, 0), w01 = AD_W(k, 1);
+        __m256 x = AD_X(a, k);
+        ea0 = _mm256_fmadd_ps(x, w00, ea0); ea1 = _mm256_fmadd_ps(x, w01, ea1);
+        x = AD_X(b, k);
+        eb0 = _mm256_fmadd_ps(x, w00, eb0); eb1 = _mm256_fmadd_ps(x, w01, eb1);
+    }
+    AD_OUT(ya, 0, ea0, da0); AD_OUT(ya, 1, ea1, da1);
+    AD_OUT(yb, 0, eb0, db0); AD_OUT(yb, 1, eb1, db1);
+}
+
+// Two rows, one block.
+AD_MLP_AVX2 static inline void ad_rows2_blocks1(const ad_dense_layer *L, const float *a, const float *b, float *ya,
+                                                float *yb, long o0) {
+    const long K = L->inputs, S = L->stride;
+    const float *w = L->weight + o0;
+    __m256 ea0 = _mm256_loadu_ps(L->bias + o0), eb0 = ea0;
+    __m256 da0 = _mm256_setzero_ps(), db0 = da0;
+    long k = 0;
+    for (; k + 2 <= K; k += 2) {
+        const __m256 w00 = AD_W(k, 0), w10 = AD_W(k + 1, 0);
+        ea0 = _mm256_fmadd_ps(AD_X(a, k), w00, ea0); eb0 = _mm256_fmadd_ps(AD_X(b, k), w00, eb0);
+        da0 = _mm256_fmadd_ps(AD_X(a, k + 1), w10, da0); db0 = _mm256_fmadd_ps(AD_X(b, k + 1), w10, db0);
+    }
+    if (k < K) {
+        const __m256 w00 = AD_W(k, 0);
+        ea0 = _mm256_fmadd_ps(AD_X(a, k), w00, ea0); eb0 = _mm256_fmadd_ps(AD_X(b, k), w00, eb0);
+    }
+    AD_OUT(ya, 0, ea0, da0); AD_OUT(yb, 0, eb0, db0);
+}
+
+// Activations not applied in registers (tanh, sigmoid), over one row's outputs after the sums.
+static void ad_activate_tail(const ad_dense_layer *L, float *y) {
+    if (L->activation != AD_ACTIVATION_TANH && L->activation != AD_ACTIVATION_SIGMOID) return;
     for (long o = 0; o < L->stride; o++) y[o] = ad_activate(y[o], L->activation, L->slope);
 }
 
 AD_MLP_AVX2 static void ad_layer_avx2(const ad_dense_layer *L, const float *in, long in_stride, long rows,
                                       float *out, long out_stride) {
-    for (long r = 0; r < rows; r++) {
+    if (L->outputs == 1) {
+        for (long r = 0; r < rows; r++) out[r * out_stride] = ad_dot_row_avx2(L, in + r * in_stride);
+        return;
+    }
+    long r = 0;
+    for (; r + 2 <= rows; r += 2) {
+        const float *a = in + r * in_stride, *b = a + in_stride;
+        float *ya = out + r * out_stride, *yb = ya + out_stride;
+        long blocks = L->stride / 8, o0 = 0;
+        for (; blocks >= 2; blocks -= 2, o0 += 16) ad_rows2_blocks2(L, a, b, ya, yb, o0);
+        if (blocks == 1) ad_rows2_blocks1(L, a, b, ya, yb, o0);
+        ad_activate_tail(L, ya);
+        ad_activate_tail(L, yb);
+    }
+    if (r < rows) {
         const float *a = in + r * in_stride;
         float *y = out + r * out_stride;
-        if (L->outputs == 1) { y[0] = ad_dot_row_avx2(L, a); continue; }
         long blocks = L->stride / 8, o0 = 0;
         for (; blocks >= 4; blocks -= 4, o0 += 32) ad_row_blocks4(L, a, y, o0);
         if (blocks >= 2) { ad_row_blocks2(L, a, y, o0); blocks -= 2; o0 += 16; }
         if (blocks == 1) ad_row_blocks1(L, a, y, o0);
-        ad_activate_row_avx2(L, y);
+        ad_activate_tail(L, y);
     }
 }
 #endif
@@ -211,6 +279,16 @@ void ad_mlp_forward(const ad_dense_layer *layers, int count, const float *x, lon
     for (int i = 0; i < count; i++) if (layers[i].stride > widest) widest = layers[i].stride;
     widest = (widest + 7) / 8 * 8;
     float *buffers[2] = {scratch, scratch + AD_MLP_BLOCK * widest};
+    if (rows == 1 && layers[count - 1].outputs == 1) {
+        // One row (the single-row path): layer by layer through the two buffers, the last layer into `out`.
+        const float *in = x;
+        for (int i = 0; i < count - 1; i++) {
+            layer(&layers[i], in, 0, 1, buffers[i % 2], 0);
+            in = buffers[i % 2];
+        }
+        layer(&layers[count - 1], in, 0, 1, out, 0);
+        return;
+    }
     for (long start = 0; start < rows; start += AD_MLP_BLOCK) {
         long block = rows - start < AD_MLP_BLOCK ? rows - start : AD_MLP_BLOCK;
         const float *in = x + start * x_stride;
@@ -233,5 +311,62 @@ void ad_mlp_forward(const ad_dense_layer *layers, int count, const float *x, lon
                 in_stride = widest;
             }
         }
+    }
+}
+
+// MARK: - Raw rows to scores
+
+long ad_mlp_input_floats(long input_width) { return AD_MLP_INPUT_ROWS * (input_width > 0 ? input_width : 1); }
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+// Contiguous numeric columns, eight at a time: NaN lanes take the median, then the centre is subtracted (the same
+// arithmetic as the scalar loop, lane by lane).
+AD_MLP_AVX2 static long ad_prepare_numeric_avx2(const ad_input_plan *plan, const float *numeric, float *input) {
+    long k = 0;
+    for (; k + 8 <= plan->numeric_count; k += 8) {
+        __m256 x = _mm256_loadu_ps(numeric + k);
+        __m256 missing = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+        x = _mm256_blendv_ps(x, _mm256_loadu_ps(plan->median + k), missing);
+        _mm256_storeu_ps(input + k, _mm256_sub_ps(x, _mm256_loadu_ps(plan->center + k)));
+    }
+    return k;
+}
+#endif
+
+static inline void ad_prepare_row(const ad_input_plan *plan, const float *numeric, const int *categories,
+                                  float *input) {
+    const long n = plan->numeric_count;
+    if (plan->contiguous) {
+        long k = 0;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+        if (ad_mlp_layer() != ad_layer_portable) k = ad_prepare_numeric_avx2(plan, numeric, input);
+#endif
+        for (; k < n; k++) {
+            float x = numeric[k];
+            input[k] = (x != x ? plan->median[k] : x) - plan->center[k];
+        }
+    } else {
+        for (long k = 0; k < n; k++) {
+            float x = numeric[k];
+            input[plan->numeric_offset[k]] = (x != x ? plan->median[k] : x) - plan->center[k];
+        }
+    }
+    for (long k = 0; k < plan->categorical_count; k++) {
+        float *start = input + plan->categorical_offset[k];
+        for (long j = 0; j < plan->categorical_width[k]; j++) start[j] = 0;
+        int slot = categories[k];
+        if (slot >= 0 && slot < plan->categorical_width[k]) start[slot] = 1;
+    }
+}
+
+void ad_mlp_score(const ad_input_plan *plan, const ad_dense_layer *layers, int count, const float *numeric,
+                  const int *categories, long rows, float *out, float *input, float *scratch) {
+    const long width = plan->input_width, nn = plan->numeric_count, nc = plan->categorical_count;
+    for (long start = 0; start < rows; start += AD_MLP_INPUT_ROWS) {
+        long block = rows - start < AD_MLP_INPUT_ROWS ? rows - start : AD_MLP_INPUT_ROWS;
+        for (long r = 0; r < block; r++)
+            ad_prepare_row(plan, numeric ? numeric + (start + r) * nn : NULL,
+                           categories ? categories + (start + r) * nc : NULL, input + r * width);
+        ad_mlp_forward(layers, count, input, width, block, out + start, 1, scratch);
     }
 }

@@ -80,6 +80,52 @@ enum ScoringFixture {
         }
     }
 
+    /// Shapes that take every branch of the kernel: wide layers (four or more output blocks, two rows × two
+    /// blocks in a batch, an odd block left), narrow ones (one or two blocks, four partial sums), odd input counts,
+    /// each activation.
+    static let shapes: [NetworkArchitecture] = [
+        // swiftlint:disable force_try
+        try! .mlp(inputWidth: 21, hidden: [32, 16], outputWidth: 1, activation: .relu),
+        try! .mlp(inputWidth: 7, hidden: [40, 9], outputWidth: 1, activation: .leakyReLU(slope: 0.1)),
+        try! .mlp(inputWidth: 5, hidden: [3], outputWidth: 1, activation: .tanh),
+        try! .mlp(inputWidth: 12, hidden: [24, 8], outputWidth: 1, activation: .sigmoid),
+        try! .mlp(inputWidth: 33, hidden: [64, 33, 17], outputWidth: 1, activation: .relu),
+        // swiftlint:enable force_try
+    ]
+
+    @Test("every kernel shape scores a row bitwise the same alone as in batches of any size, and as the network",
+          arguments: shapes)
+    func kernelShapes(_ architecture: NetworkArchitecture) throws {
+        var random = RandomSource(seed: 5)
+        let network = Network(architecture: architecture, random: &random)
+        let compiled = try #require(CompiledNetwork(network))
+        let rows = 131  // more than two of the kernel's 64-row input blocks, odd
+        var x = Matrix(rows: rows, columns: architecture.inputWidth)
+        for i in 0..<x.scalars.count { x.scalars[i] = random.uniformFloat() * 4 - 2 }
+        let reference = network.predict(x)
+        let batch = compiled.outputs(x)
+        let scratch = compiled.makeScratch()
+        defer { scratch.deallocate() }
+        var single = [Float](repeating: .nan, count: rows)
+        x.scalars.withUnsafeBufferPointer { input in
+            single.withUnsafeMutableBufferPointer { out in
+                for r in 0..<rows {
+                    compiled.forward(input.baseAddress! + r * architecture.inputWidth, inputStride: architecture.inputWidth,
+                                     rows: 1, into: out.baseAddress! + r, outputStride: 1, scratch: scratch)
+                }
+            }
+        }
+        for r in 0..<rows {
+            #expect(single[r] == batch[r, 0], "row \(r): alone \(single[r]), in the batch \(batch[r, 0])")
+            #expect(Self.close(batch[r, 0], reference[r, 0], 1e-5), "row \(r): \(batch[r, 0]) vs \(reference[r, 0])")
+        }
+        // A batch starting at an odd row pairs the rows differently: still the same bits.
+        let tail = Matrix(rows: rows - 1, columns: architecture.inputWidth,
+                          scalars: Array(x.scalars[architecture.inputWidth...]))
+        let shifted = compiled.outputs(tail)
+        for r in 1..<rows { #expect(shifted[r - 1, 0] == batch[r, 0], "row \(r) in a shifted batch") }
+    }
+
     @Test("a large batch split across threads gives the same scores as small ones")
     func parallelBatch() throws {
         let model = try ScoringFixture.student()

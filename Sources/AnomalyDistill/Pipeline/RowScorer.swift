@@ -1,3 +1,5 @@
+import _AnomalyDistillKernels
+
 /// Scores one row at a time with a ``ScoringModel``: the single-row path.
 ///
 /// A row scorer owns the scratch memory one caller needs, so it belongs to one thread at a time (make one
@@ -8,9 +10,19 @@
 public final class RowScorer {
     /// The model it scores with.
     public let model: ScoringModel
-    private let input: UnsafeMutablePointer<Float>
-    private let scratch: UnsafeMutableRawBufferPointer?
-    private let output: UnsafeMutablePointer<Float>
+    /// What a call of the compiled path reads: the model's kernel plan and layers (kept alive by `model`) and this
+    /// scorer's own memory, all plain pointers, so a call does no reference counting.
+    private struct Kernel {
+        var plan: UnsafePointer<ad_input_plan>
+        var layers: UnsafePointer<ad_dense_layer>
+        var count: Int32
+        var input: UnsafeMutableRawBufferPointer
+        var scratch: UnsafeMutableRawBufferPointer
+        var output: UnsafeMutablePointer<Float>
+    }
+    private let kernel: Kernel?
+    private let numericCount: Int
+    private let categoricalCount: Int
 
     /// The score, probability and decision of one row (see ``ScoringModel`` for their meaning).
     public struct Result: Sendable, Hashable {
@@ -22,17 +34,25 @@ public final class RowScorer {
     /// A scorer with its own scratch memory.
     public init(_ model: ScoringModel) {
         self.model = model
-        input = .allocate(capacity: max(model.inputWidth, 1))
-        input.initialize(repeating: 0, count: max(model.inputWidth, 1))
-        scratch = model.compiled?.makeScratch()
-        output = .allocate(capacity: 1)
-        output.initialize(to: 0)
+        numericCount = model.numericFeatures.count
+        categoricalCount = model.categoricalFeatures.count
+        if let compiled = model.compiled {
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+            output.initialize(to: 0)
+            let (layers, count) = compiled.kernelLayers
+            kernel = Kernel(plan: model.plan.kernelPlan, layers: layers, count: count, input: compiled.makeInput(),
+                            scratch: compiled.makeScratch(), output: output)
+        } else {
+            kernel = nil
+        }
     }
 
     deinit {
-        input.deallocate()
-        output.deallocate()
-        scratch?.deallocate()
+        if let kernel {
+            kernel.input.deallocate()
+            kernel.scratch.deallocate()
+            kernel.output.deallocate()
+        }
     }
 
     /// The score of one row.
@@ -46,15 +66,16 @@ public final class RowScorer {
     /// - Complexity: O(parameters); allocation-free for a compiled model.
     @inline(__always)
     public func score(numeric: UnsafeBufferPointer<Float>, categories: UnsafeBufferPointer<Int32>) throws -> Float {
-        guard numeric.count == model.numericFeatures.count, categories.count == model.categoricalFeatures.count else {
+        guard numeric.count == numericCount, categories.count == categoricalCount else {
             throw DataError.schemaMismatch(
                 file: "input",
-                reason: "expected \(model.numericFeatures.count) numeric and \(model.categoricalFeatures.count) categorical values, found \(numeric.count) and \(categories.count)")
+                reason: "expected \(numericCount) numeric and \(categoricalCount) categorical values, found \(numeric.count) and \(categories.count)")
         }
-        if let compiled = model.compiled, let scratch {
-            model.plan.prepare(numeric: numeric.baseAddress, categories: categories.baseAddress, into: input)
-            compiled.forward(input, inputStride: model.inputWidth, rows: 1, into: output, outputStride: 1, scratch: scratch)
-            return output.pointee
+        if let kernel {
+            ad_mlp_score(kernel.plan, kernel.layers, kernel.count, numeric.baseAddress, categories.baseAddress, 1,
+                         kernel.output, kernel.input.baseAddress!.assumingMemoryBound(to: Float.self),
+                         kernel.scratch.baseAddress!.assumingMemoryBound(to: Float.self))
+            return kernel.output.pointee
         }
         let rows = RawRows(numeric: Array(numeric), categories: Array(categories),
                            numericWidth: numeric.count, categoricalWidth: categories.count)

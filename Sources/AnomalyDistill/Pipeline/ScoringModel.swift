@@ -170,7 +170,8 @@ public struct ScoringModel: Sendable {
             numeric: self.layout.filter(\.numeric).map { item in
                 (offset: item.offset, median: numeric[item.index].median, center: numeric[item.index].center)
             },
-            categorical: self.layout.filter { !$0.numeric }.map { (offset: $0.offset, width: $0.width) })
+            categorical: self.layout.filter { !$0.numeric }.map { (offset: $0.offset, width: $0.width) },
+            inputWidth: offset)
         if let network = (detector as? any NetworkScorer)?.scoringNetwork, network.outputWidth == 1,
            let compiled = CompiledNetwork(network, inputScale: Self.inputScale(self.layout, numeric)),
            compiled.inputWidth == offset {
@@ -244,29 +245,17 @@ public struct ScoringModel: Sendable {
         return result
     }
 
-    /// Rows per block of the compiled batch path: the preprocessed block stays in the first-level cache.
-    static let block = 64
-
     private func scoreCompiled(_ network: CompiledNetwork, _ rows: RawRows, _ range: Range<Int>,
                                into output: UnsafeMutablePointer<Float>) {
-        let width = inputWidth
-        let input = UnsafeMutablePointer<Float>.allocate(capacity: Self.block * width)
+        let input = network.makeInput()
         let scratch = network.makeScratch()
         defer { input.deallocate(); scratch.deallocate() }
+        let nNumeric = numericFeatures.count, nCategorical = categoricalFeatures.count
         rows.numeric.withUnsafeBufferPointer { numeric in
             rows.categories.withUnsafeBufferPointer { categories in
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let count = min(Self.block, range.upperBound - start)
-                    for r in 0..<count {
-                        plan.prepare(numeric: numeric.baseAddress.map { $0 + (start + r) * numericFeatures.count },
-                                categories: categories.baseAddress.map { $0 + (start + r) * categoricalFeatures.count },
-                                into: input + r * width)
-                    }
-                    network.forward(input, inputStride: width, rows: count, into: output + (start - range.lowerBound),
-                                    outputStride: 1, scratch: scratch)
-                    start += count
-                }
+                network.score(plan: plan, numeric: numeric.baseAddress.map { $0 + range.lowerBound * nNumeric },
+                              categories: categories.baseAddress.map { $0 + range.lowerBound * nCategorical },
+                              rows: range.count, into: output, input: input, scratch: scratch)
             }
         }
     }

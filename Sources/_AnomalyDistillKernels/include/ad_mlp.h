@@ -44,6 +44,33 @@ long ad_mlp_scratch_floats(long widest);
 void ad_mlp_forward(const ad_dense_layer *layers, int count, const float *x, long x_stride, long rows,
                     float *out, long out_stride, float *scratch);
 
+/// How a raw row becomes a network's input: numeric column k goes to input `numeric_offset[k]` as
+/// `value − center[k]` (a missing value, NaN, takes `median[k]` first); categorical column k is one-hot over the
+/// `categorical_width[k]` inputs from `categorical_offset[k]` (a slot below zero, missing, leaves them all zero).
+/// Every pointer must stay valid while the plan is used; arrays of a count of zero may be NULL.
+typedef struct {
+    long numeric_count;
+    const long *numeric_offset;
+    const float *median;
+    const float *center;
+    long categorical_count;
+    const long *categorical_offset;
+    const long *categorical_width;
+    long input_width;
+    int contiguous; ///< 1 when numeric_offset[k] == k for every k (the loop then runs over contiguous memory)
+} ad_input_plan;
+
+/// Rows whose inputs `ad_mlp_score` prepares at a time, and the floats of input memory it needs.
+#define AD_MLP_INPUT_ROWS 64
+long ad_mlp_input_floats(long input_width);
+
+/// Scores `rows` raw rows end to end: prepares each row's input as `plan` says (into `input`, which holds
+/// `ad_mlp_input_floats(plan->input_width)` floats) and runs `count` layers whose last has one output, writing row
+/// r's score to `out[r]`. Row r's raw values are `numeric + r * plan->numeric_count` and
+/// `categories + r * plan->categorical_count`. A row's score is bitwise the same whatever `rows` is.
+void ad_mlp_score(const ad_input_plan *plan, const ad_dense_layer *layers, int count, const float *numeric,
+                  const int *categories, long rows, float *out, float *input, float *scratch);
+
 /// The kernel set chosen for this CPU: "avx2-fma" or "portable".
 const char *ad_mlp_kernel(void);
 
