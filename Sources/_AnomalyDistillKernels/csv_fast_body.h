@@ -1,5 +1,5 @@
 // The row loop of ad_csv_fast_rows, compiled once per instruction set by csv_fast.c, which defines
-// AD_FAST_ROWS_NAME, AD_FAST_TARGET and AD_USE_SSE41 before each inclusion.
+// AD_FAST_ROWS_NAME, AD_FAST_TARGET, AD_USE_SSE41 and AD_USE_AVX2 before each inclusion.
 
 AD_FAST_TARGET
 static long AD_FAST_ROWS_NAME(const unsigned char *bytes, long length, int at_end, long width,
@@ -16,6 +16,20 @@ static long AD_FAST_ROWS_NAME(const unsigned char *bytes, long length, int at_en
         float *out = values + rows;
         while (1) {
             if (field < width && kinds[field] == AD_FAST_NUMERIC) {
+#if AD_USE_AVX2
+                // A plain number under 32 bytes, its end found with one 32-byte compare: short ones as below,
+                // long ones (full-precision values) read 32 bytes at a time.
+                if (q >= 32 && q + 32 <= length) {
+                    long n = ad_field_length_avx2(bytes + q);
+                    if (n < 16 ? ad_parse_short_sse41(bytes + q, n, &out[k * column_stride])
+                               : n < 32 && ad_parse_long_avx2(bytes + q, n, &out[k * column_stride])) {
+                        q += n;
+                        k++;
+                        field++;
+                        goto after_field;
+                    }
+                } else
+#endif
 #if AD_USE_SSE41
                 // Common case: a short plain number, its end found and its digits read 16 bytes at a time.
                 if (q + 16 <= length) {

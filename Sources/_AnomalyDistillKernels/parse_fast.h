@@ -80,35 +80,10 @@ static inline long ad_digit_run(const unsigned char **cursor, const unsigned cha
     return total;
 }
 
-static inline int ad_parse_float_bounded(const unsigned char *p, long n, const unsigned char *readable,
-                                         float *out, long *used) {
-    const unsigned char *begin = p;
-    const unsigned char *end = p + n;
-    int negative = 0;
-    if (p < end && (*p == '-' || *p == '+')) { negative = *p == '-'; p++; }
-    uint64_t m = 0;
-    long count = ad_digit_run(&p, end, readable, &m);
-    if (count < 0) return 0;
-    long fraction = 0;
-    if (p < end && *p == '.') {
-        p++;
-        fraction = ad_digit_run(&p, end, readable, &m);
-        if (fraction < 0 || count + fraction > 19) return 0;
-        count += fraction;
-    }
-    if (count == 0 || count > 19) return 0;
-    long exponent = 0;
-    if (p < end && (*p | 0x20) == 'e') {
-        p++;
-        int negative_exponent = 0;
-        if (p < end && (*p == '-' || *p == '+')) { negative_exponent = *p == '-'; p++; }
-        const unsigned char *first = p;
-        while (p < end && (unsigned)(*p - '0') < 10u && p - first < 4) { exponent = exponent * 10 + (*p - '0'); p++; }
-        if (p == first) return 0;
-        if (negative_exponent) exponent = -exponent;
-    }
-    *used = p - begin;
-    exponent -= fraction;
+/// The correctly rounded float of (−1)^negative · m · 10^exponent, when it can be decided cheaply (Clinger's fast
+/// path, the double result checked against the float rounding midpoints): 1 and `*out`; 0 when the caller must use
+/// the general parser (extreme exponents, near-midpoints, overflow).
+static inline int ad_decimal_to_float(uint64_t m, long exponent, int negative, float *out) {
     if (m == 0) { *out = negative ? -0.0f : 0.0f; return 1; }
     float result;
     if (m <= (1ull << 53) && exponent >= -22 && exponent <= 22) {
@@ -138,6 +113,39 @@ static inline int ad_parse_float_bounded(const unsigned char *p, long n, const u
     }
     *out = negative ? -result : result;
     return 1;
+}
+
+
+static inline int ad_parse_float_bounded(const unsigned char *p, long n, const unsigned char *readable,
+                                         float *out, long *used) {
+    const unsigned char *begin = p;
+    const unsigned char *end = p + n;
+    int negative = 0;
+    if (p < end && (*p == '-' || *p == '+')) { negative = *p == '-'; p++; }
+    uint64_t m = 0;
+    long count = ad_digit_run(&p, end, readable, &m);
+    if (count < 0) return 0;
+    long fraction = 0;
+    if (p < end && *p == '.') {
+        p++;
+        fraction = ad_digit_run(&p, end, readable, &m);
+        if (fraction < 0 || count + fraction > 19) return 0;
+        count += fraction;
+    }
+    if (count == 0 || count > 19) return 0;
+    long exponent = 0;
+    if (p < end && (*p | 0x20) == 'e') {
+        p++;
+        int negative_exponent = 0;
+        if (p < end && (*p == '-' || *p == '+')) { negative_exponent = *p == '-'; p++; }
+        const unsigned char *first = p;
+        while (p < end && (unsigned)(*p - '0') < 10u && p - first < 4) { exponent = exponent * 10 + (*p - '0'); p++; }
+        if (p == first) return 0;
+        if (negative_exponent) exponent = -exponent;
+    }
+    *used = p - begin;
+    exponent -= fraction;
+    return ad_decimal_to_float(m, exponent, negative, out);
 }
 
 /// Parses the longest number at the start of the `n` bytes (see `ad_parse_float_bounded`).

@@ -61,4 +61,37 @@ import Testing
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
+
+    /// Fields of 16–31 bytes (full-precision values, read 32 bytes at a time on AVX2 machines), including
+    /// mantissas at the edge of 64 bits, where the fast path must hand over to the general parser.
+    static let longFields = [
+        "0.6931907749193863", "-0.20364048566636067", "0.004912314661768384", "+0.35318960912538361",
+        "0.18446744073709551615", "0.18446744073709551616", "0.18439999999999999999", "-0.18449522214219682414",
+        "-0.99999999999999999999", "1844674407370955.1615", "12345678901234567.89", "123456789012345678901",
+        "0.0000000000000000000000001", "-1234567.8901234567890", "00000000000000000000012.5",
+        "3.4028234663852886e38", "0.1234567890123456789e3", "1.00000005960464477539", "16777217.000000000000",
+        "0.333333333333333333333333333", "-0.000000000000000000000001",
+    ]
+
+    @Test("full-precision and 64-bit-edge numbers read as strtof does, wherever they sit in a file")
+    func longFields() throws {
+        // Several rows, so that most fields lie more than 32 bytes into the buffer (where the long path runs).
+        var csv = "first_column_with_a_long_name,value,last\n"
+        for (r, text) in Self.longFields.enumerated() { csv += "\(r),\(text),1.5\n" }
+        for (r, text) in Self.longFields.enumerated() { csv += "\(r),\(text),-2\n" }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("long-\(UUID().uuidString).csv")
+        try csv.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let table = try Table.read(url.path)
+        guard case .numeric(let values) = table.values[1] else {
+            Issue.record("the value column is not numeric")
+            return
+        }
+        #expect(values.count == 2 * Self.longFields.count)
+        for (r, value) in values.enumerated() {
+            let text = Self.longFields[r % Self.longFields.count]
+            let expected = strtof(text, nil)
+            #expect(value.bitPattern == expected.bitPattern, "\(text): read \(value), strtof \(expected)")
+        }
+    }
 }
