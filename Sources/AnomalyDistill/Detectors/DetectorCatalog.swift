@@ -92,6 +92,13 @@ public enum DetectorCatalog {
         Entry(names: ["supervised-network", "supervised", "mlp"], summary: "supervised MLP classifier on labels, score = logit (needs a label column)") { options in
             options.applyTraining(to: SupervisedNetwork(contamination: options.contamination))
         },
+        Entry(names: ["gradient-boosting", "gbt", "hist-gradient-boosting"],
+              summary: "histogram gradient-boosted trees on labels, score = logit (needs a label column; Friedman 2001, as scikit-learn's HistGradientBoosting); --trees sets the iterations, --learning-rate the shrinkage") { options in
+            var detector = GradientBoosting(contamination: options.contamination)
+            if let trees = options.trees { detector.maxIterations = trees }
+            if let learningRate = options.learningRate { detector.learningRate = learningRate }
+            return detector
+        },
         Entry(names: ["mo-gaal", "mogaal", "gaal"],
               summary: "MO-GAAL (Liu et al. 2019): a GAN with k sub-generators, score 1 − D(x); --epochs sets the generator epochs, the discriminator trains 3×") { options in
             var detector = MOGAAL(contamination: options.contamination)

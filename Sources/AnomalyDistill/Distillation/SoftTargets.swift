@@ -12,7 +12,7 @@ import RealModule
 /// The spread is a robust scale of the training scores — the interquartile range divided by 1.349
 /// (the IQR of a standard normal); where that is zero, the median absolute deviation times 1.4826;
 /// then the population standard deviation; then 1. For a supervised teacher
-/// (``FittedSupervisedNetwork``), whose scores already are logits, threshold 0 and spread 1 keep
+/// (``FittedSupervisedNetwork``, ``FittedGradientBoosting``: a ``LogitScorer``), whose scores already are logits, threshold 0 and spread 1 keep
 /// its real logits.
 public struct SoftTargets: Codable, Sendable, Equatable {
     /// The teacher's threshold: the score that maps to logit 0.
@@ -45,10 +45,11 @@ public struct SoftTargets: Codable, Sendable, Equatable {
         try self.init(threshold: threshold, spread: try Self.robustSpread(trainingScores), temperature: temperature)
     }
 
-    /// Soft targets for a fitted teacher: its real logits for a supervised network, otherwise its
+    /// Soft targets for a fitted teacher: its real logits for a classifier trained on labels (a ``LogitScorer``:
+    /// the supervised network, gradient boosting), otherwise its
     /// training scores standardised around its threshold.
     public init(teacher: any FittedDetector, temperature: Double) throws {
-        if teacher is FittedSupervisedNetwork {
+        if teacher is any LogitScorer {
             try self.init(threshold: 0, spread: 1, temperature: temperature)
         } else {
             try self.init(trainingScores: teacher.trainingScores, threshold: teacher.state.threshold,
