@@ -99,20 +99,41 @@ struct BoostedTreeBuilder {
     let lambda: Double
     let learningRate: Double
 
-    /// Gradient and hessian sums and row counts per (feature, bin), 256 bins a feature.
+    /// Where each feature's histogram slots start: its non-missing bins, then one slot for missing values
+    /// (a one-hot column takes 3 slots, not 256).
+    let slotOffsets: [Int]
+
+    init(bins: [UInt8], rowCount: Int, features: Int, binCounts: [Int], edges: [[Float]], maxLeafNodes: Int,
+         maxDepth: Int?, minSamplesLeaf: Int, lambda: Double, learningRate: Double) {
+        self.bins = bins
+        self.rowCount = rowCount
+        self.features = features
+        self.binCounts = binCounts
+        self.edges = edges
+        self.maxLeafNodes = maxLeafNodes
+        self.maxDepth = maxDepth
+        self.minSamplesLeaf = minSamplesLeaf
+        self.lambda = lambda
+        self.learningRate = learningRate
+        var offsets = [0]
+        for count in binCounts { offsets.append(offsets.last! + count + 1) }
+        slotOffsets = offsets
+    }
+
+    /// Gradient and hessian sums and row counts per (feature, bin slot).
     struct Histogram {
         var g: [Double]
         var h: [Double]
         var c: [Int32]
 
-        static func - (a: Histogram, b: Histogram) -> Histogram {
-            var d = a
-            for i in 0..<d.g.count {
-                d.g[i] -= b.g[i]
-                d.h[i] -= b.h[i]
-                d.c[i] -= b.c[i]
-            }
-            return d
+        /// Subtracts a child's histogram in place (the parent's becomes its sibling's).
+        mutating func subtract(_ b: Histogram) {
+            g.withUnsafeMutableBufferPointer { g in b.g.withUnsafeBufferPointer { bg in
+                for i in 0..<g.count { g[i] -= bg[i] } } }
+            h.withUnsafeMutableBufferPointer { h in b.h.withUnsafeBufferPointer { bh in
+                for i in 0..<h.count { h[i] -= bh[i] } } }
+            c.withUnsafeMutableBufferPointer { c in b.c.withUnsafeBufferPointer { bc in
+                for i in 0..<c.count { c[i] -= bc[i] } } }
         }
     }
 
@@ -136,7 +157,8 @@ struct BoostedTreeBuilder {
     }
 
     func histogram(_ rows: [Int], _ gradient: [Float], _ hessian: [Float]) -> Histogram {
-        let size = features * 256
+        let size = slotOffsets[features]
+        let slotOffsets = slotOffsets, binCounts = binCounts
         var g = [Double](repeating: 0, count: size), h = [Double](repeating: 0, count: size)
         var c = [Int32](repeating: 0, count: size)
         let rowCount = rowCount
@@ -153,9 +175,11 @@ struct BoostedTreeBuilder {
                                                           sharing: (g, h, c, bins, rows, gradient, hessian)) { range, s in
                                         let (g, h, c, bins, rows, gradient, hessian) = s
                                         for f in range {
-                                            let column = bins.baseAddress! + f * rowCount, base = f * 256
+                                            let column = bins.baseAddress! + f * rowCount
+                                            let base = slotOffsets[f], last = binCounts[f]
                                             for r in rows {
-                                                let b = base + Int(column[r])
+                                                // The missing bin (255) goes to the feature's last slot.
+                                                let b = base + min(Int(column[r]), last)
                                                 g[b] += Double(gradient[r])
                                                 h[b] += Double(hessian[r])
                                                 c[b] += 1
@@ -177,9 +201,8 @@ struct BoostedTreeBuilder {
         let parent = g * g / (h + lambda)
         var best: Split?
         for f in 0..<features {
-            let base = f * 256, bins = binCounts[f]
-            let mg = histogram.g[base + FeatureBinner.missingBin], mh = histogram.h[base + FeatureBinner.missingBin]
-            let mc = Int(histogram.c[base + FeatureBinner.missingBin])
+            let base = slotOffsets[f], bins = binCounts[f]
+            let mg = histogram.g[base + bins], mh = histogram.h[base + bins], mc = Int(histogram.c[base + bins])
             var lg = 0.0, lh = 0.0, lc = 0
             func consider(_ bin: Int, _ sg: Double, _ sh: Double, _ sc: Int, missingLeft: Bool) {
                 let rc = count - sc
@@ -226,7 +249,7 @@ struct BoostedTreeBuilder {
                 if let gain = candidate.split?.gain, gain > (chosen.flatMap { open[$0].split?.gain } ?? 0) { chosen = i }
             }
             guard let index = chosen else { break }
-            let parent = open.remove(at: index)
+            var parent = open.remove(at: index)
             let split = parent.split!
             let column = split.feature * rowCount
             var leftRows: [Int] = [], rightRows: [Int] = []
@@ -246,7 +269,9 @@ struct BoostedTreeBuilder {
             tree.left[parent.node] = Int32(leftChild)
             let smallerIsLeft = leftRows.count <= rightRows.count
             let small = histogram(smallerIsLeft ? leftRows : rightRows, gradient, hessian)
-            let large = parent.histogram - small
+            var large = parent.histogram
+            parent.histogram = Histogram(g: [], h: [], c: [])  // the parent's sums become the sibling's, no copy
+            large.subtract(small)
             let (leftHistogram, rightHistogram) = smallerIsLeft ? (small, large) : (large, small)
             let depth = parent.depth + 1
             let children = [
