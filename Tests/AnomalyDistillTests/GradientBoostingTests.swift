@@ -102,7 +102,7 @@ enum BoostingProblems {
         #expect(soft.threshold == 0 && soft.spread == 1, "the teacher's real logits are distilled")
     }
 
-    @Test("a malformed tree in a model file is refused", arguments: ["left", "feature", "missing_left", "value"])
+    @Test("a malformed tree in a model file is refused", arguments: ["left", "feature", "missing_left", "value", "cover"])
     func malformedTree(tensorName: String) throws {
         let data = BoostingProblems.xor(rows: 200, seed: 8)
         var random = RandomSource(seed: 1)
@@ -155,5 +155,55 @@ enum BoostingProblems {
         options.learningRate = 0.3
         let detector = try #require(try DetectorCatalog.make("gbt", options: options) as? GradientBoosting)
         #expect(detector.maxIterations == 7 && detector.learningRate == 0.3 && detector.contamination == 0.05)
+    }
+
+    /// A tree's expected output given the features in `present` (bit mask) at the row's values, the others
+    /// averaged over the training rows at each node (the covers): the coalition value TreeSHAP's Shapley values use.
+    static func conditional(_ tree: BoostedTree, _ row: [Float], _ present: Int, node: Int = 0) -> Double {
+        let d = Int(tree.feature[node])
+        guard d >= 0 else { return Double(tree.value[node]) }
+        let left = Int(tree.left[node]), right = left + 1
+        if present & (1 << d) != 0 {
+            let v = row[d]
+            let goesLeft = v.isNaN ? tree.missingLeft[node] : v <= tree.threshold[node]
+            return conditional(tree, row, present, node: goesLeft ? left : right)
+        }
+        let cover = Double(tree.cover[node])
+        return (Double(tree.cover[left]) * conditional(tree, row, present, node: left)
+            + Double(tree.cover[right]) * conditional(tree, row, present, node: right)) / cover
+    }
+
+    @Test("TreeSHAP equals the Shapley values computed from their definition, and adds up to logit − expected logit")
+    func treeShap() throws {
+        let data = BoostingProblems.xor(rows: 400, features: 4, seed: 10)
+        var random = RandomSource(seed: 2)
+        let fitted = try GradientBoosting(maxIterations: 5, maxLeafNodes: 8, minSamplesLeaf: 10)
+            .fit(data.x, labels: data.labels, using: &random)
+        let rows = Matrix(rows: 12, columns: 4, scalars: Array(data.x.scalars.prefix(48)))
+        let explained = try fitted.attributions(rows, baseline: [])
+        let m = 4
+        func factorial(_ n: Int) -> Double { n <= 1 ? 1 : Double(n) * factorial(n - 1) }
+        for r in 0..<rows.rows {
+            let row = (0..<m).map { rows[r, $0] }
+            var total: Float = 0
+            for j in 0..<m {
+                var exact = 0.0
+                for subset in 0..<(1 << m) where subset & (1 << j) == 0 {
+                    let size = subset.nonzeroBitCount
+                    let weight = factorial(size) * factorial(m - size - 1) / factorial(m)
+                    for tree in fitted.model.trees {
+                        exact += weight * (Self.conditional(tree, row, subset | (1 << j)) - Self.conditional(tree, row, subset))
+                    }
+                }
+                #expect(abs(Double(explained.contributions[r, j]) - exact) < 1e-5, "row \(r) feature \(j): \(explained.contributions[r, j]) vs \(exact)")
+                total += explained.contributions[r, j]
+            }
+            #expect(abs(total - (explained.scores[r] - explained.references[r])) < 1e-4)
+        }
+        #expect(explained.references[0] == fitted.expectedLogit)
+        // Features 2 and 3 carry no signal: XOR's two features carry most of every row's explanation.
+        let signal = (0..<rows.rows).map { abs(explained.contributions[$0, 0]) + abs(explained.contributions[$0, 1]) }.reduce(0, +)
+        let noise = (0..<rows.rows).map { abs(explained.contributions[$0, 2]) + abs(explained.contributions[$0, 3]) }.reduce(0, +)
+        #expect(signal > 3 * noise)
     }
 }

@@ -45,7 +45,7 @@ public enum AttributionError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unsupportedKind(kind):
-            "a model of kind \(kind) has no explainer: students, networks, ECOD, the isolation forest and ensembles of them explain their rows; distil a student from it and explain the student"
+            "a model of kind \(kind) has no explainer: students, networks, ECOD, the isolation forest, gradient boosting and ensembles of them explain their rows; distil a student from it and explain the student"
         case let .unsupportedLayers(kind):
             "the \(kind) network has a layer that does not fold into dense stages, so its rows cannot be explained"
         }

@@ -46,7 +46,7 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
 
     /// Tensors `baseline` (F32, 1), `tree_offsets` (I32, trees + 1), `feature` (I32, −1 at leaves), `threshold`
     /// (F32), `missing_left` (I32, 0 or 1), `left` (I32, −1 at leaves; the right child is `left + 1`), `value`
-    /// (F32, the shrunk leaf values); architecture `{trees}`.
+    /// (F32, the shrunk leaf values), `cover` (I32, training rows per node); architecture `{trees}`.
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
         let trees = model.trees
         var offsets: [Int32] = [0]
@@ -60,6 +60,7 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
             Tensor(name: "missing_left", shape: [count], int32s: trees.flatMap { $0.missingLeft.map { $0 ? 1 : 0 } }),
             Tensor(name: "left", shape: [count], int32s: trees.flatMap(\.left)),
             Tensor(name: "value", shape: [count], floats: trees.flatMap(\.value)),
+            Tensor(name: "cover", shape: [count], int32s: trees.flatMap(\.cover)),
         ]
         return (tensors, ["trees": .number(Double(trees.count))])
     }
@@ -79,6 +80,7 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
         let missing = try ClassicDetectorSupport.int32s(file, "missing_left", shape: [count])
         let left = try ClassicDetectorSupport.int32s(file, "left", shape: [count])
         let value = try ClassicDetectorSupport.floats(file, "value", shape: [count])
+        let cover = try ClassicDetectorSupport.int32s(file, "cover", shape: [count])
         var trees: [BoostedTree] = []
         for t in 0..<treeCount {
             let start = Int(offsets[t]), end = Int(offsets[t + 1])
@@ -89,16 +91,20 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
             var tree = BoostedTree(
                 feature: Array(feature[start..<end]), threshold: Array(threshold[start..<end]),
                 bin: [UInt8](repeating: 0, count: n), missingLeft: missing[start..<end].map { $0 != 0 },
-                left: Array(left[start..<end]), value: Array(value[start..<end]))
+                left: Array(left[start..<end]), value: Array(value[start..<end]), cover: Array(cover[start..<end]))
             var parents = [UInt8](repeating: 0, count: n)
             for i in 0..<n {
                 guard missing[start + i] == 0 || missing[start + i] == 1 else {
                     throw bad("tree \(t) node \(i): expected missing_left 0 or 1, found \(missing[start + i])")
                 }
+                guard tree.cover[i] >= 1 else { throw bad("tree \(t) node \(i): expected a cover of at least 1 row, found \(tree.cover[i])") }
                 if tree.feature[i] >= 0 {
                     guard Int(tree.feature[i]) < state.featureCount, !tree.threshold[i].isNaN,
                           tree.left[i] > Int32(i), Int(tree.left[i]) + 1 < n
                     else { throw bad("tree \(t) node \(i): expected a feature below \(state.featureCount), a threshold and two children after the node") }
+                    guard tree.cover[Int(tree.left[i])] + tree.cover[Int(tree.left[i]) + 1] == tree.cover[i] else {
+                        throw bad("tree \(t) node \(i): expected its children's covers to add up to its own \(tree.cover[i])")
+                    }
                     parents[Int(tree.left[i])] += 1
                     parents[Int(tree.left[i]) + 1] += 1
                 } else {

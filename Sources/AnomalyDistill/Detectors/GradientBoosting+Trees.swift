@@ -15,11 +15,14 @@ struct BoostedTree: Sendable, Equatable {
     var left: [Int32] = []
     /// Leaf value (shrunk), 0 at an inner node.
     var value: [Float] = []
+    /// Training rows that reached the node (TreeSHAP's cover).
+    var cover: [Int32] = []
 
     var count: Int { feature.count }
 
-    mutating func addLeaf() -> Int {
+    mutating func addLeaf(cover rows: Int) -> Int {
         feature.append(-1); threshold.append(0); bin.append(0); missingLeft.append(false); left.append(-1); value.append(0)
+        cover.append(Int32(rows))
         return count - 1
     }
 
@@ -232,7 +235,7 @@ struct BoostedTreeBuilder {
     /// Grows a tree on `rows` and returns it with the training rows of each leaf.
     func grow(rows: [Int], gradient: [Float], hessian: [Float]) -> (tree: BoostedTree, leafRows: [(Int, [Int])]) {
         var tree = BoostedTree()
-        let root = tree.addLeaf()
+        let root = tree.addLeaf(cover: rows.count)
         var g = 0.0, h = 0.0
         for r in rows { g += Double(gradient[r]); h += Double(hessian[r]) }
         let rootHistogram = histogram(rows, gradient, hessian)
@@ -259,8 +262,8 @@ struct BoostedTreeBuilder {
                 let goesLeft = b == FeatureBinner.missingBin ? split.missingLeft : b <= split.bin
                 if goesLeft { leftRows.append(r) } else { rightRows.append(r) }
             }
-            let leftChild = tree.addLeaf()
-            _ = tree.addLeaf()
+            let leftChild = tree.addLeaf(cover: leftRows.count)
+            _ = tree.addLeaf(cover: rightRows.count)
             tree.feature[parent.node] = Int32(split.feature)
             tree.bin[parent.node] = UInt8(split.bin)
             let edgesOfFeature = edges[split.feature]
