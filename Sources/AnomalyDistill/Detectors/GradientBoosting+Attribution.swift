@@ -20,15 +20,19 @@ extension FittedGradientBoosting: AttributingDetector {
         try checkWidth(x)
         let reference = expectedLogit
         var contributions = Matrix(rows: x.rows, columns: x.columns)
-        var phi = [Double](repeating: 0, count: x.columns)
-        var path = TreeShapPath()
+        // One buffer holds the path of every level of the recursion (each level copies its parent's path after it).
+        let levels = (model.trees.map(\.depth).max() ?? 0) + 2
+        let capacity = (levels + 1) * (levels + 2) / 2 + levels
+        let path = UnsafeMutablePointer<TreeShap.Element>.allocate(capacity: capacity)
+        path.initialize(repeating: TreeShap.Element(feature: -1, zero: 0, one: 0, weight: 0), count: capacity)
+        let phi = UnsafeMutablePointer<Double>.allocate(capacity: x.columns)
+        defer { path.deallocate(); phi.deallocate() }
         x.scalars.withUnsafeBufferPointer { rows in
             for r in 0..<x.rows {
-                for j in 0..<phi.count { phi[j] = 0 }
+                phi.initialize(repeating: 0, count: x.columns)
                 let row = rows.baseAddress! + r * x.columns
                 for tree in model.trees {
-                    path.reset()
-                    TreeShap.recurse(tree, row: row, node: 0, path: &path, zero: 1, one: 1, feature: -1, phi: &phi)
+                    TreeShap.recurse(tree, row: row, node: 0, parent: path, depth: 0, zero: 1, one: 1, feature: -1, phi: phi)
                 }
                 for j in 0..<x.columns { contributions[r, j] = Float(phi[j]) }
             }
@@ -38,115 +42,107 @@ extension FittedGradientBoosting: AttributingDetector {
     }
 }
 
-/// The unique path of TreeSHAP: for each feature split on from the root to the current node, the fraction of
-/// "zero" paths (feature absent: cover-weighted) and "one" paths (feature present: the row's way) that flow
-/// through, and the permutation weights.
-struct TreeShapPath {
-    var feature: [Int] = []
-    var zero: [Double] = []
-    var one: [Double] = []
-    var weight: [Double] = []
-
-    var count: Int { feature.count }
-
-    mutating func reset() {
-        feature.removeAll(keepingCapacity: true)
-        zero.removeAll(keepingCapacity: true)
-        one.removeAll(keepingCapacity: true)
-        weight.removeAll(keepingCapacity: true)
+/// TreeSHAP's recursion over the unique path of features split on from the root: for each, the fraction of
+/// "zero" paths (the feature absent: cover-weighted) and "one" paths (present: the row's way) flowing through, and
+/// the permutation weights (the shap package's `tree_shap_recursive`, written from the paper's Algorithm 2).
+enum TreeShap {
+    struct Element {
+        var feature: Int
+        var zero: Double
+        var one: Double
+        var weight: Double
     }
 
-    /// EXTEND: a new feature on the path with zero fraction `z` and one fraction `o`.
-    mutating func extend(feature d: Int, zero z: Double, one o: Double) {
-        let l = count
-        feature.append(d)
-        zero.append(z)
-        one.append(o)
-        weight.append(l == 0 ? 1 : 0)
-        var i = l - 1
+    /// EXTEND: appends a feature to the path of `depth` + 1 elements.
+    static func extend(_ path: UnsafeMutablePointer<Element>, _ depth: Int, zero z: Double, one o: Double, feature d: Int) {
+        path[depth] = Element(feature: d, zero: z, one: o, weight: depth == 0 ? 1 : 0)
+        var i = depth - 1
         while i >= 0 {
-            weight[i + 1] += o * weight[i] * Double(i + 1) / Double(l + 1)
-            weight[i] = z * weight[i] * Double(l - i) / Double(l + 1)
+            path[i + 1].weight += o * path[i].weight * Double(i + 1) / Double(depth + 1)
+            path[i].weight = z * path[i].weight * Double(depth - i) / Double(depth + 1)
             i -= 1
         }
     }
 
-    /// UNWIND: removes element `i` from the path (undoing its EXTEND).
-    mutating func unwind(_ i: Int) {
-        let l = count - 1
-        let o = one[i], z = zero[i]
-        var n = weight[l]
-        var j = l - 1
-        while j >= 0 {
+    /// UNWIND: removes element `index` from the path whose last element is at `depth`.
+    static func unwind(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) {
+        let o = path[index].one, z = path[index].zero
+        var next = path[depth].weight
+        var i = depth - 1
+        while i >= 0 {
             if o != 0 {
-                let t = weight[j]
-                weight[j] = n * Double(l + 1) / (Double(j + 1) * o)
-                n = t - weight[j] * z * Double(l - j) / Double(l + 1)
+                let t = path[i].weight
+                path[i].weight = next * Double(depth + 1) / (Double(i + 1) * o)
+                next = t - path[i].weight * z * Double(depth - i) / Double(depth + 1)
             } else {
-                weight[j] = weight[j] * Double(l + 1) / (z * Double(l - j))
+                path[i].weight = path[i].weight * Double(depth + 1) / (z * Double(depth - i))
             }
-            j -= 1
+            i -= 1
         }
-        for k in i..<l {
-            feature[k] = feature[k + 1]
-            zero[k] = zero[k + 1]
-            one[k] = one[k + 1]
+        var k = index
+        while k < depth {
+            path[k].feature = path[k + 1].feature
+            path[k].zero = path[k + 1].zero
+            path[k].one = path[k + 1].one
+            k += 1
         }
-        feature.removeLast()
-        zero.removeLast()
-        one.removeLast()
-        weight.removeLast()
     }
 
-    /// The total permutation weight with element `i` unwound, without changing the path.
-    func unwoundSum(_ i: Int) -> Double {
-        let l = count - 1
-        let o = one[i], z = zero[i]
-        var n = weight[l], total = 0.0
-        var j = l - 1
-        while j >= 0 {
-            if o != 0 {
-                let w = n * Double(l + 1) / (Double(j + 1) * o)
-                total += w
-                n = weight[j] - w * z * Double(l - j) / Double(l + 1)
-            } else {
-                total += weight[j] * Double(l + 1) / (z * Double(l - j))
+    /// The total permutation weight with element `index` unwound, the path unchanged.
+    static func unwoundSum(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) -> Double {
+        let o = path[index].one, z = path[index].zero
+        var next = path[depth].weight, total = 0.0
+        var i = depth - 1
+        if o != 0 {
+            while i >= 0 {
+                let t = next / (Double(i + 1) * o)
+                total += t
+                next = path[i].weight - t * z * Double(depth - i)
+                i -= 1
             }
-            j -= 1
+        } else {
+            while i >= 0 {
+                total += path[i].weight / (z * Double(depth - i))
+                i -= 1
+            }
         }
-        return total
+        return total * Double(depth + 1)
     }
-}
 
-enum TreeShap {
-    /// RECURSE of Algorithm 2, adding the tree's contributions for `row` to `phi`.
-    static func recurse(_ tree: BoostedTree, row: UnsafePointer<Float>, node: Int, path: inout TreeShapPath,
-                        zero: Double, one: Double, feature: Int, phi: inout [Double]) {
-        let saved = path
-        path.extend(feature: feature, zero: zero, one: one)
+    /// RECURSE: adds the tree's contributions for `row` to `phi`; this level's path starts after its parent's.
+    static func recurse(_ tree: BoostedTree, row: UnsafePointer<Float>, node: Int, parent: UnsafeMutablePointer<Element>,
+                        depth parentDepth: Int, zero: Double, one: Double, feature: Int, phi: UnsafeMutablePointer<Double>) {
+        var depth = parentDepth
+        let path = parent + depth + 1
+        path.update(from: parent, count: depth + 1)
+        extend(path, depth, zero: zero, one: one, feature: feature)
         let d = Int(tree.feature[node])
         if d < 0 {
             let value = Double(tree.value[node])
-            for i in 1..<path.count {
-                phi[path.feature[i]] += path.unwoundSum(i) * (path.one[i] - path.zero[i]) * value
+            if depth >= 1 {
+                for i in 1...depth {
+                    phi[path[i].feature] += unwoundSum(path, depth, i) * (path[i].one - path[i].zero) * value
+                }
             }
-        } else {
-            let left = Int(tree.left[node]), right = left + 1
-            let v = row[d]
-            let goesLeft = v.isNaN ? tree.missingLeft[node] : v <= tree.threshold[node]
-            let (hot, cold) = goesLeft ? (left, right) : (right, left)
-            var incomingZero = 1.0, incomingOne = 1.0
-            if let k = (1..<path.count).first(where: { path.feature[$0] == d }) {
-                incomingZero = path.zero[k]
-                incomingOne = path.one[k]
-                path.unwind(k)
-            }
-            let cover = Double(tree.cover[node])
-            recurse(tree, row: row, node: hot, path: &path, zero: incomingZero * Double(tree.cover[hot]) / cover,
-                    one: incomingOne, feature: d, phi: &phi)
-            recurse(tree, row: row, node: cold, path: &path, zero: incomingZero * Double(tree.cover[cold]) / cover,
-                    one: 0, feature: d, phi: &phi)
+            return
         }
-        path = saved
+        let left = Int(tree.left[node]), right = left + 1
+        let v = row[d]
+        let goesLeft = v.isNaN ? tree.missingLeft[node] : v <= tree.threshold[node]
+        let (hot, cold) = goesLeft ? (left, right) : (right, left)
+        var incomingZero = 1.0, incomingOne = 1.0
+        var k = 0
+        while k <= depth && path[k].feature != d { k += 1 }
+        if k <= depth {
+            incomingZero = path[k].zero
+            incomingOne = path[k].one
+            unwind(path, depth, k)
+            depth -= 1
+        }
+        let cover = Double(tree.cover[node])
+        recurse(tree, row: row, node: hot, parent: path, depth: depth + 1,
+                zero: incomingZero * Double(tree.cover[hot]) / cover, one: incomingOne, feature: d, phi: phi)
+        recurse(tree, row: row, node: cold, parent: path, depth: depth + 1,
+                zero: incomingZero * Double(tree.cover[cold]) / cover, one: 0, feature: d, phi: phi)
     }
 }
