@@ -127,9 +127,7 @@ enum TreeShap {
             return
         }
         let left = Int(tree.left[node]), right = left + 1
-        let v = row[d]
-        let goesLeft = v.isNaN ? tree.missingLeft[node] : v <= tree.threshold[node]
-        let (hot, cold) = goesLeft ? (left, right) : (right, left)
+        let (hot, cold) = tree.goesLeft(node, value: row[d]) ? (left, right) : (right, left)
         var incomingZero = 1.0, incomingOne = 1.0
         var k = 0
         while k <= depth && path[k].feature != d { k += 1 }

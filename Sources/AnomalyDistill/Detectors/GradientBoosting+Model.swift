@@ -88,7 +88,7 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
                 throw bad("expected tree \(t)'s nodes within the \(count) nodes, increasing, found offsets \(start)..<\(end)")
             }
             let n = end - start
-            var tree = BoostedTree(
+            let tree = BoostedTree(
                 feature: Array(feature[start..<end]), threshold: Array(threshold[start..<end]),
                 bin: [UInt8](repeating: 0, count: n), missingLeft: missing[start..<end].map { $0 != 0 },
                 left: Array(left[start..<end]), value: Array(value[start..<end]), cover: Array(cover[start..<end]))
@@ -116,7 +116,6 @@ public struct FittedGradientBoosting: LogitScorer, Equatable {
             if let orphan = (1..<max(n, 1)).first(where: { parents[$0] != 1 }) {
                 throw bad("tree \(t) node \(orphan): expected one parent, found \(parents[orphan])")
             }
-            tree.bin = [UInt8](repeating: 0, count: n)
             trees.append(tree)
         }
         self.init(model: BoostedTrees(baseline: baseline, trees: trees), state: state, trainingScores: trainingScores)

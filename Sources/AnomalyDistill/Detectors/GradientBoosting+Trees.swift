@@ -26,15 +26,19 @@ struct BoostedTree: Sendable, Equatable {
         return count - 1
     }
 
+    /// Whether a raw value (NaN = missing) goes to inner node i's left child.
+    @inline(__always)
+    func goesLeft(_ i: Int, value v: Float) -> Bool { v.isNaN ? missingLeft[i] : v <= threshold[i] }
+
+    /// Whether a binned value goes to inner node i's left child.
+    @inline(__always)
+    func goesLeft(_ i: Int, bin b: Int) -> Bool { b == FeatureBinner.missingBin ? missingLeft[i] : b <= Int(bin[i]) }
+
     /// The leaf a row of raw values reaches.
     @inline(__always)
     func leaf(_ row: UnsafePointer<Float>) -> Int {
         var i = 0
-        while feature[i] >= 0 {
-            let v = row[Int(feature[i])]
-            let goesLeft = v.isNaN ? missingLeft[i] : v <= threshold[i]
-            i = Int(left[i]) + (goesLeft ? 0 : 1)
-        }
+        while feature[i] >= 0 { i = Int(left[i]) + (goesLeft(i, value: row[Int(feature[i])]) ? 0 : 1) }
         return i
     }
 
@@ -42,9 +46,7 @@ struct BoostedTree: Sendable, Equatable {
     func leafOfBinned(_ bins: [UInt8], row: Int, rowCount: Int) -> Int {
         var i = 0
         while feature[i] >= 0 {
-            let b = Int(bins[Int(feature[i]) * rowCount + row])
-            let goesLeft = b == FeatureBinner.missingBin ? missingLeft[i] : b <= Int(bin[i])
-            i = Int(left[i]) + (goesLeft ? 0 : 1)
+            i = Int(left[i]) + (goesLeft(i, bin: Int(bins[Int(feature[i]) * rowCount + row])) ? 0 : 1)
         }
         return i
     }
@@ -254,21 +256,19 @@ struct BoostedTreeBuilder {
             guard let index = chosen else { break }
             var parent = open.remove(at: index)
             let split = parent.split!
-            let column = split.feature * rowCount
-            var leftRows: [Int] = [], rightRows: [Int] = []
-            leftRows.reserveCapacity(parent.rows.count)
-            for r in parent.rows {
-                let b = Int(bins[column + r])
-                let goesLeft = b == FeatureBinner.missingBin ? split.missingLeft : b <= split.bin
-                if goesLeft { leftRows.append(r) } else { rightRows.append(r) }
-            }
-            let leftChild = tree.addLeaf(cover: leftRows.count)
-            _ = tree.addLeaf(cover: rightRows.count)
             tree.feature[parent.node] = Int32(split.feature)
             tree.bin[parent.node] = UInt8(split.bin)
             let edgesOfFeature = edges[split.feature]
             tree.threshold[parent.node] = split.bin < edgesOfFeature.count ? edgesOfFeature[split.bin] : .greatestFiniteMagnitude
             tree.missingLeft[parent.node] = split.missingLeft
+            let column = split.feature * rowCount
+            var leftRows: [Int] = [], rightRows: [Int] = []
+            leftRows.reserveCapacity(parent.rows.count)
+            for r in parent.rows {
+                if tree.goesLeft(parent.node, bin: Int(bins[column + r])) { leftRows.append(r) } else { rightRows.append(r) }
+            }
+            let leftChild = tree.addLeaf(cover: leftRows.count)
+            _ = tree.addLeaf(cover: rightRows.count)
             tree.left[parent.node] = Int32(leftChild)
             let smallerIsLeft = leftRows.count <= rightRows.count
             let small = histogram(smallerIsLeft ? leftRows : rightRows, gradient, hessian)

@@ -109,8 +109,8 @@ public final class CompiledNetwork: @unchecked Sendable {
     /// layers (`ad_mlp_score`).
     ///
     /// - Parameters:
-    ///   - numeric: `rows · plan.numericCount` raw values, row by row (`nil` only when there are none).
-    ///   - categories: `rows · plan.categoricalCount` slots (`nil` only when there are none).
+    ///   - numeric: `rows` × the plan's numeric columns raw values, row by row (`nil` only when there are none).
+    ///   - categories: `rows` × its categorical columns slots (`nil` only when there are none).
     ///   - output: `rows` scores.
     ///   - input: From ``makeInput()``; `scratch` from ``makeScratch()``; both used by one thread at a time.
     /// - Complexity: O(rows · parameters); no allocation, no lock. A row's score is bitwise the same whether it is

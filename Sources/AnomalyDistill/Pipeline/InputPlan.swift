@@ -7,8 +7,6 @@ import _AnomalyDistillKernels
 /// Immutable after `init`; shared by every thread that scores with one ``ScoringModel``.
 final class InputPlan: @unchecked Sendable {
     // @unchecked: the buffers are written only in `init` and freed in `deinit`.
-    let numericCount: Int
-    let categoricalCount: Int
     /// The plan as the kernel reads it; valid while this object lives.
     let kernelPlan: UnsafePointer<ad_input_plan>
     private let numericOffset: UnsafeMutablePointer<Int>
@@ -19,8 +17,6 @@ final class InputPlan: @unchecked Sendable {
 
     init(numeric: [(offset: Int, median: Float, center: Float)], categorical: [(offset: Int, width: Int)],
          inputWidth: Int) {
-        numericCount = numeric.count
-        categoricalCount = categorical.count
         numericOffset = .allocate(capacity: max(1, numeric.count))
         median = .allocate(capacity: max(1, numeric.count))
         center = .allocate(capacity: max(1, numeric.count))
