@@ -5,8 +5,9 @@
 # time, on the peers' split files (../shared/peers/make_splits.py): `run` distils the default student on the
 # training split, `export` writes it as ONNX, `score` scores the test split, and Scripts/check_onnx.py checks
 # that onnx.checker passes and ONNX Runtime gives the same scores (within 1e-5 · max(1, |score|)),
-# probabilities (1e-5) and identical is_anomaly. A supervised network (Polish bankruptcy, missing values), an
-# autoencoder and Deep SVDD (cardio) are checked the same way; so is examples/python's NumPy scorer (1e-4). Prints one line per model; exits 1 on a mismatch.
+# probabilities (1e-5) and identical is_anomaly. A supervised network (Polish bankruptcy, missing values), the
+# gradient-boosted teacher's students (quantile-mapped inputs; Polish bankruptcy, steel plates), an autoencoder and
+# Deep SVDD (cardio) are checked the same way; so is examples/python's NumPy scorer (1e-4). Prints one line per model; exits 1 on a mismatch.
 #
 # Usage: Scripts/check-onnx.sh [DATASET ...]     (default: all below; needs python3 with pandas, scikit-learn,
 #        onnx, onnxruntime — .ci/run installs them). Skips, with a message, when the shared data are absent.
@@ -56,6 +57,13 @@ split="$WORK/splits/polish_bankruptcy_1year"
 "$BIN" fit --detector supervised-network --train "$split/train.csv" --test "$split/test.csv" \
     --out "$WORK/supervised.safetensors" >/dev/null
 check "polish_bankruptcy_1year (supervised network)" "$WORK/supervised.safetensors" "$split/test.csv"
+# The gradient-boosted teacher's student: quantile-mapped inputs (the ramp sums of the ONNX graph).
+for set in polish_bankruptcy_1year steel_plates_fault; do
+    split="$WORK/splits/$set"
+    "$BIN" run --detector gradient-boosting --train "$split/train.csv" --test "$split/test.csv" \
+        --out "$WORK/gbt-student.safetensors" >/dev/null
+    check "$set (gradient-boosting student)" "$WORK/gbt-student.safetensors" "$split/test.csv"
+done
 split="$WORK/splits/cardio"
 for detector in autoencoder deep-svdd; do
     "$BIN" fit --detector $detector --train "$split/train.csv" --test "$split/test.csv" \

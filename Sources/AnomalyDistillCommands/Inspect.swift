@@ -29,6 +29,20 @@ struct Inspect: AsyncParsableCommand {
 }
 
 extension Inspect {
+    /// How numeric columns are scaled, with the quantile maps' knot counts.
+    static func scaling(_ preprocessor: Preprocessor) -> String {
+        let knots = preprocessor.features.compactMap { feature -> Int? in
+            if case let .numeric(_, _, _, _, quantiles) = feature { return quantiles?.values.count }
+            return nil
+        }
+        guard preprocessor.scaling == .quantile, let most = knots.max(), let fewest = knots.min() else {
+            return preprocessor.scaling.rawValue
+        }
+        let range = fewest == most ? "\(most)" : "\(fewest)–\(most)"
+        return "quantile (each numeric column through its training quantiles onto [0, 1], \(range) knots, "
+            + "then standardised)"
+    }
+
     /// A model file: its kind, threshold, schema and tensors.
     func renderModel(_ path: String) throws -> String {
         let model = try ModelFile.read(from: URL(fileURLWithPath: path))
@@ -38,7 +52,7 @@ extension Inspect {
             _ = try ScoringModel(detector: detector, preprocessor: preprocessor, metadata: model.metadata, file: path)
         }
         let parameters = model.tensors.values.filter { $0.name != "training_scores" }.reduce(0) { $0 + $1.elementCount }
-        let schema = try preprocessor?.schema
+        let schema = preprocessor?.schema
         if json {
             struct Output: Codable {
                 var file: String
@@ -62,6 +76,7 @@ extension Inspect {
                          + "\(features.filter { $0.kind == .categorical }.count) categorical)"
                          + (schema.labelColumn.map { "; label column \($0)" } ?? ""))
             lines.append("Columns:    " + schema.columns.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
+            if let preprocessor { lines.append("Scaling:    " + Self.scaling(preprocessor)) }
         } else {
             lines.append("Features:   no schema stored (the model scores preprocessed rows only)")
         }

@@ -36,7 +36,7 @@ struct Run: AsyncParsableCommand {
         let progress = Progress(quiet: quiet || json)
         let outputs = try CommandOutputs(model: out, report: report)
         let configured = try teacher.makeDetector()
-        let distiller = try studentOptions.makeDistiller()
+        let distiller = try studentOptions.makeDistiller(for: configured.inputScaling)
         progress.stage("Teacher: \(configured.description)")
         let result = try progress.withBar {
             try DistillationRun.run(teacher: configured, distiller: distiller, source: source.source,
@@ -83,9 +83,11 @@ struct Distill: AsyncParsableCommand {
     func render() throws -> String {
         let progress = Progress(quiet: quiet || json)
         let outputs = try CommandOutputs(model: out, report: report)
-        let distiller = try studentOptions.makeDistiller()
+        let teacherURL = URL(fileURLWithPath: teacherFile)
+        let scaling = try ModelRegistry.load(from: teacherURL).preprocessor?.scaling ?? .standard
+        let distiller = try studentOptions.makeDistiller(for: scaling)
         let result = try progress.withBar {
-            try DistillationRun.distill(teacherFile: URL(fileURLWithPath: teacherFile), distiller: distiller,
+            try DistillationRun.distill(teacherFile: teacherURL, distiller: distiller,
                                         source: source.source, seed: source.seed, useLabels: studentOptions.useLabels)
         }
         return try StudentFile.finish(result, teacher: teacherFile, student: distiller.description, outputs: outputs,

@@ -13,11 +13,15 @@ struct StudentArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
     var alpha = 0.5
 
-    @Option(help: "Synthetic probes labelled by the teacher: uniform (default), all, none, or a list of jitter,mixup,uniform.")
-    var augment = "uniform"
+    @Option(help: "Synthetic probes labelled by the teacher: all, none, or a list of jitter,mixup,uniform (default: uniform; all for gradient-boosting).")
+    var augment: String?
 
-    @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style).")
-    var objective = "soft"
+    @Option(name: .customLong("probe-ratio"), parsing: .unconditional,
+            help: "Synthetic probes per training row, in [0, 1000], at most 50,000 in all (default: 1; 1000 for gradient-boosting).")
+    var probeRatio: Double?
+
+    @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style); default: soft, score-matching for gradient-boosting.")
+    var objective: String?
 
     @Option(name: .customLong("student-epochs"), parsing: .unconditional, help: "Most epochs for the student (early stopping ends sooner), in [1, 100000].")
     var studentEpochs = 200
@@ -29,28 +33,40 @@ struct StudentArguments: ParsableArguments {
         try OptionRange.check(temperature, SettingLimits.temperature, "--temperature")
         guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be in [0, 1], found \(alpha)") }
         try OptionRange.check(studentEpochs, SettingLimits.epochs, "--student-epochs")
+        if let probeRatio, !(probeRatio >= 0 && probeRatio <= 1000) {
+            throw ValidationError("--probe-ratio must be in [0, 1000], found \(probeRatio)")
+        }
         do {
             _ = try StudentArchitecture(parsing: student)
-            _ = try TransferSet.Augmentation(parsing: augment)
+            if let augment { _ = try TransferSet.Augmentation(parsing: augment) }
         } catch {
             throw ValidationError(String(describing: error))
         }
-        guard Distiller.Objective(rawValue: objectiveName) != nil else {
+        if let objective, Self.objective(objective) == nil {
             throw ValidationError("--objective must be soft or score-matching, found \(objective)")
         }
     }
 
-    private var objectiveName: String {
-        objective == "soft" ? Distiller.Objective.softTargets.rawValue
-            : objective == "score-matching" ? Distiller.Objective.scoreMatching.rawValue : objective
+    private static func objective(_ name: String) -> Distiller.Objective? {
+        switch name {
+        case "soft": .softTargets
+        case "score-matching": .scoreMatching
+        default: nil
+        }
     }
 
-    func makeDistiller() throws -> Distiller {
-        var transfer = TransferSet.Options()
-        transfer.augmentation = try TransferSet.Augmentation(parsing: augment)
-        return Distiller(student: try StudentArchitecture(parsing: student),
-                         objective: Distiller.Objective(rawValue: objectiveName) ?? .softTargets,
-                         temperature: temperature, softWeight: alpha, transfer: transfer, epochs: studentEpochs)
+    /// The distiller these options ask for, starting from the defaults for a teacher whose inputs are scaled
+    /// with `scaling` (``Distiller/defaults(for:)``); every option given on the command line wins.
+    func makeDistiller(for scaling: Preprocessor.Scaling) throws -> Distiller {
+        var distiller = Distiller.defaults(for: scaling)
+        distiller.student = try StudentArchitecture(parsing: student)
+        distiller.temperature = temperature
+        distiller.softWeight = alpha
+        distiller.training.epochs = studentEpochs
+        if let objective, let chosen = Self.objective(objective) { distiller.objective = chosen }
+        if let augment { distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: augment) }
+        if let probeRatio { distiller.transfer.ratio = probeRatio }
+        return distiller
     }
 }
 

@@ -155,14 +155,15 @@ public enum ONNXExport {
             let missing = builder.node("IsNaN", [x])
             let n = numeric.count
             if scoring.foldsInputScale {
-                // (x missing ? median : x) − center; 1 / scale is in the first Gemm.
+                // q(x missing ? median : x) − center; 1 / scale is in the first Gemm.
                 let imputed = builder.node("Where", [missing, builder.constant(numeric.map(\.median), shape: [1, n],
                                                                                name: "median"), x])
-                blocks.append(builder.node("Sub", [imputed, builder.constant(numeric.map(\.center), shape: [1, n],
-                                                                             name: "center")]))
+                blocks.append(builder.node("Sub", [Self.quantileMaps(numeric, imputed, &builder),
+                                                   builder.constant(numeric.map(\.center), shape: [1, n], name: "center")]))
             } else {
-                // x missing ? fill : (x − center) · (1 / scale)
-                let centred = builder.node("Sub", [x, builder.constant(numeric.map(\.center), shape: [1, n], name: "center")])
+                // x missing ? fill : (q(x) − center) · (1 / scale)
+                let centred = builder.node("Sub", [Self.quantileMaps(numeric, x, &builder),
+                                                   builder.constant(numeric.map(\.center), shape: [1, n], name: "center")])
                 let scaled = builder.node("Mul", [centred, builder.constant(numeric.map(\.inverseScale), shape: [1, n],
                                                                             name: "inverse_scale")])
                 blocks.append(builder.node("Where", [missing, builder.constant(numeric.map(\.fill), shape: [1, n],
@@ -210,6 +211,59 @@ public enum ONNXExport {
 
     // MARK: - Score
 
+
+    /// `x` ([rows, n]) through each column's quantile map, or `x` itself when no column has one.
+    ///
+    /// A piecewise-linear map is a sum of clipped ramps: q(x) = l₀ + Σⱼ min(max(x − vⱼ, 0), vⱼ₊₁ − vⱼ) · sⱼ, the
+    /// same function as the binary search of ``QuantileMap/apply(_:)`` (flat below the first knot and above the
+    /// last), with standard operators: the rows × columns × segments tensor it builds is the price (score large
+    /// batches in pieces of some thousands of rows). Columns with fewer segments are padded with empty ones.
+    static func quantileMaps(_ numeric: [ScoringModel.NumericFeature], _ x: String,
+                             _ builder: inout ONNXGraphBuilder) -> String {
+        guard numeric.contains(where: { $0.quantiles != nil }) else { return x }
+        let n = numeric.count
+        let segments = max(1, numeric.map { max(0, ($0.quantiles?.values.count ?? 0) - 1) }.max() ?? 0)
+        var starts = [Float](), widths = [Float](), slopes = [Float](), first = [Float](), identity = [Float]()
+        for feature in numeric {
+            guard let map = feature.quantiles else {
+                // No map: the column passes through unchanged (below).
+                starts += [Float](repeating: 0, count: segments)
+                widths += [Float](repeating: 0, count: segments)
+                slopes += [Float](repeating: 0, count: segments)
+                first.append(0)
+                identity.append(1)
+                continue
+            }
+            for j in 0..<segments {
+                if j < map.slopes.count {
+                    starts.append(map.values[j])
+                    widths.append(map.values[j + 1] - map.values[j])
+                    slopes.append(map.slopes[j])
+                } else {
+                    starts.append(map.values[map.values.count - 1])
+                    widths.append(0)
+                    slopes.append(0)
+                }
+            }
+            first.append(map.levels[0])
+            identity.append(0)
+        }
+        let expanded = builder.node("Unsqueeze", [x, builder.constant([Int64(2)], shape: [1], name: "segment_axis")])
+        let above = builder.node("Sub", [expanded, builder.constant(starts, shape: [1, n, segments], name: "knot_value")])
+        let ramp = builder.node("Min", [builder.node("Max", [above, builder.constant([Float(0)], shape: [1], name: "zero")]),
+                                        builder.constant(widths, shape: [1, n, segments], name: "knot_width")])
+        let rise = builder.node("Mul", [ramp, builder.constant(slopes, shape: [1, n, segments], name: "knot_slope")])
+        let summed = builder.node("ReduceSum", [rise, builder.constant([Int64(2)], shape: [1], name: "segment_axis")],
+                                  attributes: [Attribute.int("keepdims", 0)])
+        var mapped = builder.node("Add", [summed, builder.constant(first, shape: [1, n], name: "knot_level")])
+        if identity.contains(1) {
+            // Columns without a map pass x through: mapped · (1 − identity) + x · identity.
+            let keep = builder.node("Mul", [x, builder.constant(identity, shape: [1, n], name: "unmapped")])
+            let drop = builder.node("Mul", [mapped, builder.constant(identity.map { 1 - $0 }, shape: [1, n], name: "mapped")])
+            mapped = builder.node("Add", [drop, keep])
+        }
+        return mapped
+    }
     /// The `[N, 1]` score of the preprocessed rows.
     static func scoreHead(_ scoring: ScoringGraph, input: String, _ builder: inout ONNXGraphBuilder) -> String {
         switch scoring.score {

@@ -333,10 +333,86 @@ AD_MLP_AVX2 static long ad_prepare_numeric_avx2(const ad_input_plan *plan, const
 }
 #endif
 
+// A condition the compiler should not turn into a branch (clang otherwise emits one even for arithmetic masks).
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_unpredictable)
+#define AD_UNPREDICTABLE(condition) __builtin_unpredictable(condition)
+#endif
+#endif
+#ifndef AD_UNPREDICTABLE
+#define AD_UNPREDICTABLE(condition) (condition)
+#endif
+
+// Column k's quantile map at x (not NaN): the same knot and the same fused multiply-add as QuantileMap.apply in
+// Swift. The search halves a window of segments with conditional moves, not branches: the knots a value falls
+// between are as unpredictable as the data, and a mispredicted branch per step cost 3x the whole row. Written once
+// and compiled twice: with the FMA instruction (AVX2 machines) and with libm's fmaf; both round once, exactly.
+#define AD_QUANTILE_BODY(FMA)                                                                                      \
+    const long n = plan->knot_count[k], start = plan->knot_start[k];                                               \
+    if (n == 0) return x;                                                                                          \
+    const float *v = plan->knot_value + start, *l = plan->knot_level + start;                                      \
+    if (!(x > v[0])) return l[0];                                                                                  \
+    if (!(x < v[n - 1])) return l[n - 1];                                                                          \
+    /* the largest j with v[j] <= x among the segments 0 ..< n - 1 (v[0] < x < v[n - 1]) */                       \
+    long low = 0, length = n - 1;                                                                                  \
+    while (length > 1) {                                                                                           \
+        long half = length / 2;                                                                                    \
+        low = AD_UNPREDICTABLE(v[low + half] <= x) ? low + half : low;                                             \
+        length -= half;                                                                                            \
+    }                                                                                                              \
+    return FMA(x - v[low], plan->knot_slope[start + low], l[low]);
+
+static inline float ad_quantile(const ad_input_plan *plan, long k, float x) { AD_QUANTILE_BODY(fmaf) }
+
+static void ad_prepare_quantile(const ad_input_plan *plan, const float *numeric, float *input) {
+    for (long k = 0; k < plan->numeric_count; k++) {
+        float x = numeric[k];
+        input[plan->numeric_offset[k]] = ad_quantile(plan, k, x != x ? plan->median[k] : x) - plan->center[k];
+    }
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+AD_MLP_AVX2 static inline float ad_fma_instruction(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
+// The same knot as the search finds, from the column's table: the block heads at or below x, then the knots of
+// that block at or below x (both prefixes of true lanes: the knots increase, the padding is +inf). No branch on the
+// value: x is first clamped to [v[0], v[n − 1]], where the fma gives the end levels exactly (x − v[j] = 0; the slope
+// slot after the last knot holds 0), since columns with many values at their minimum made the tests unpredictable.
+AD_MLP_AVX2 static inline float ad_quantile_fma(const ad_input_plan *plan, long k, float x) {
+    const long n = plan->knot_count[k], start = plan->knot_start[k];
+    if (n == 0) return x;
+    const float *v = plan->knot_value + start, *l = plan->knot_level + start;
+    x = _mm_cvtss_f32(_mm_min_ss(_mm_max_ss(_mm_set_ss(x), _mm_set_ss(v[0])), _mm_set_ss(v[n - 1])));
+    const float *table = plan->knot_table + k * AD_KNOT_TABLE;
+    const __m256 xs = _mm256_set1_ps(x);
+    long block = __builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(table), xs, _CMP_LE_OQ))) - 1;
+    const float *knots = table + 8 + 8 * block;
+    long low = 8 * block + __builtin_popcount(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(knots), xs, _CMP_LE_OQ))) - 1;
+    return ad_fma_instruction(x - v[low], plan->knot_slope[start + low], l[low]);
+}
+
+AD_MLP_AVX2 static void ad_prepare_quantile_fma(const ad_input_plan *plan, const float *numeric, float *input) {
+    for (long k = 0; k < plan->numeric_count; k++) {
+        // NaN → median with a blend, not a branch (missing values are as unpredictable as the rest).
+        __m128 x = _mm_set_ss(numeric[k]);
+        x = _mm_blendv_ps(x, _mm_set_ss(plan->median[k]), _mm_cmpunord_ss(x, x));
+        input[plan->numeric_offset[k]] = ad_quantile_fma(plan, k, _mm_cvtss_f32(x)) - plan->center[k];
+    }
+}
+#endif
+
 static inline void ad_prepare_row(const ad_input_plan *plan, const float *numeric, const int *categories,
                                   float *input) {
     const long n = plan->numeric_count;
-    if (plan->contiguous) {
+    if (plan->knot_count) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+        if (ad_mlp_layer() != ad_layer_portable) ad_prepare_quantile_fma(plan, numeric, input);
+        else
+#endif
+        ad_prepare_quantile(plan, numeric, input);
+    } else if (plan->contiguous) {
         long k = 0;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
         if (ad_mlp_layer() != ad_layer_portable) k = ad_prepare_numeric_avx2(plan, numeric, input);

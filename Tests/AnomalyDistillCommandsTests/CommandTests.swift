@@ -201,6 +201,8 @@ import Testing
         (["--student", "tree"], "expected \"linear\", \"mlp\" or"),
         (["--augment", "noise"], "noise"), (["--objective", "hinge"], "--objective must be soft or score-matching"),
         (["--student-epochs", "0"], "--student-epochs must be in [1, 100000], found 0"),
+        (["--probe-ratio", "-1"], "--probe-ratio must be in [0, 1000], found -1"),
+        (["--probe-ratio", "nan"], "--probe-ratio must be in [0, 1000], found nan"),
     ])
     func badOptions(options: [String], message: String) {
         for command in ["run", "distill"] {
@@ -211,6 +213,23 @@ import Testing
             #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(message) } == true,
                     "\(command): \(error.map { AnomalyDistillCommand.message(for: $0) } ?? "no error")")
         }
+    }
+
+    @Test("a quantile-scaled (tree) teacher gets score matching on 50,000 probes of every kind; options still win")
+    func treeTeacherDefaults() throws {
+        let plain = try StudentArguments.parse([])
+        let tree = try plain.makeDistiller(for: .quantile)
+        #expect(tree.objective == .scoreMatching && tree.transfer.augmentation == .all)
+        #expect(tree.transfer.ratio == Distiller.treeTeacherProbeRatio)
+        let standard = try plain.makeDistiller(for: .standard)
+        #expect(standard.objective == .softTargets && standard.transfer.augmentation == .uniform)
+        #expect(standard.transfer.ratio == 1)
+        let chosen = try StudentArguments.parse(["--objective", "soft", "--augment", "jitter", "--probe-ratio", "3"])
+            .makeDistiller(for: .quantile)
+        #expect(chosen.objective == .softTargets && chosen.transfer.augmentation == .jitter && chosen.transfer.ratio == 3)
+        // The pipeline picks the scaling from the teacher.
+        #expect(try DetectorCatalog.make("gradient-boosting", options: DetectorOptions()).inputScaling == .quantile)
+        #expect(try DetectorCatalog.make("iforest", options: DetectorOptions()).inputScaling == .standard)
     }
 
     @Test("distill refuses a file that is not a teacher, and data whose columns differ")

@@ -55,18 +55,23 @@ enum ExportFixture {
         var labels: [Int]
     }
 
-    static let fitted: Fitted = {
+    static let fitted = fit(scaling: .standard)
+    /// Numeric columns through quantile maps (the gradient-boosted teacher's preprocessing).
+    static let quantileFitted = fit(scaling: .quantile)
+
+    static func fit(scaling: Preprocessor.Scaling) -> Fitted {
         // swiftlint:disable force_try
         let path = try! write(csv)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let table = try! Table.read(path)
-        let preprocessor = try! Preprocessor.fit(table)
+        let preprocessor = try! Preprocessor.fit(table, scaling: scaling)
         return Fitted(preprocessor: preprocessor, x: try! preprocessor.transform(table), labels: table.labels!)
         // swiftlint:enable force_try
-    }()
+    }
 
     /// The model of an exportable kind (and an isolation forest, which is not).
-    static func model(_ kind: String) throws -> ScoringModel {
+    static func model(_ kind: String, scaling: Preprocessor.Scaling = .standard) throws -> ScoringModel {
+        let fitted = scaling == .quantile ? quantileFitted : fitted
         let x = fitted.x
         var random = RandomSource(seed: 5)
         let detector: any FittedDetector
@@ -226,7 +231,18 @@ struct ONNXRuntimeTests {
     @Test("ONNX Runtime scores rows with missing values, unseen and missing categories as score does (1e-5, same decisions)",
           arguments: ScoringGraph.exportableKinds)
     func agreesWithScore(_ kind: String) throws {
-        let model = try ExportFixture.model(kind)
+        try Self.check(try ExportFixture.model(kind))
+    }
+
+    @Test("a student on quantile-mapped inputs: ONNX Runtime's ramp sums give score's scores and decisions",
+          arguments: ["student_mlp", "supervised_network"])
+    func quantileInputs(_ kind: String) throws {
+        let model = try ExportFixture.model(kind, scaling: .quantile)
+        #expect(model.numericFeatures.allSatisfy { $0.quantiles != nil })
+        try Self.check(model)
+    }
+
+    static func check(_ model: ScoringModel) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("onnx-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -90,7 +90,7 @@ enum PlantedFixture {
         let ecod = try! ECOD().fit(x, labels: nil, using: &random)
         let ensemble = try! Ensemble(members: [IsolationForest(trees: 100), ECOD(),
                                                Autoencoder(hidden: [8, 4], epochs: 5, networks: 1)])
-            .fit(x, labels: nil, using: &random) as! FittedEnsemble
+            .fit(x, labels: nil, using: &random)
         // swiftlint:enable force_try
         return (forest, ecod, ensemble)
     }()

@@ -347,7 +347,7 @@ private func peakAnonymousBytes<R>(during body: () throws -> R) rethrows -> (res
             block += "\(a),\(b).5,0.\(a % 1000),\(a % 97 == 0 ? 1 : 0)\n"
         }
         let blockData = Data(block.utf8)
-        FileManager.default.createFile(atPath: path, contents: Data("a,b,c,label\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("a,b,c,label\n".utf8))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         for _ in 0..<250 { try handle.write(contentsOf: blockData) }

@@ -30,21 +30,25 @@ enum ScoringFixture {
         var student: FittedStudent
     }
 
-    static let models: Models = {
+    static let models = fitted(scaling: .standard)
+    /// The same with quantile-mapped numeric columns (the gradient-boosted teacher's preprocessing).
+    static let quantileModels = fitted(scaling: .quantile)
+
+    static func fitted(scaling: Preprocessor.Scaling) -> Models {
         // swiftlint:disable force_try
         let path = try! TestFiles.write(Data(csv.utf8))
         defer { TestFiles.remove(path) }
         let table = try! Table.read(path)
-        let preprocessor = try! Preprocessor.fit(table)
+        let preprocessor = try! Preprocessor.fit(table, scaling: scaling)
         let x = try! preprocessor.transform(table)
         var random = RandomSource(seed: 3)
         let teacher = try! IsolationForest(trees: 40, contamination: 0.05).fit(x, using: &random)
         let student = try! Distiller(epochs: 6, rowsPerEpoch: 1_000).distill(teacher: teacher, x: x, using: &random)
         // swiftlint:enable force_try
         return Models(table: table, preprocessor: preprocessor, teacher: teacher, student: student)
-    }()
+    }
 
-    static func student() throws -> ScoringModel {
+    static func student(_ models: Models = models) throws -> ScoringModel {
         try ScoringModel(detector: models.student, preprocessor: models.preprocessor)
     }
 
@@ -58,14 +62,18 @@ enum ScoringFixture {
         a.isApproximatelyEqual(to: b, absoluteTolerance: tolerance, relativeTolerance: tolerance)
     }
 
-    @Test("a student is compiled; single-row and batch scores are bitwise equal and match the network")
-    func compiledPaths() throws {
-        let model = try ScoringFixture.student()
+    @Test("a student is compiled; single-row and batch scores are bitwise equal and match the network",
+          arguments: [Preprocessor.Scaling.standard, .quantile])
+    func compiledPaths(scaling: Preprocessor.Scaling) throws {
+        let models = scaling == .quantile ? ScoringFixture.quantileModels : ScoringFixture.models
+        let model = try ScoringFixture.student(models)
         #expect(model.isCompiled)
-        let table = ScoringFixture.models.table
+        let table = models.table
         let rows = try model.rows(table)
         let batch = try model.scores(rows)
-        let reference = try ScoringFixture.models.student.scores(try ScoringFixture.models.preprocessor.transform(table))
+        let reference = try models.student.scores(try models.preprocessor.transform(table))
+        // The general path (preprocess, then the network) agrees too.
+        let general = try models.student.scores(model.matrix(rows))
         let scorer = RowScorer(model)
         for r in 0..<rows.count {
             let single = try rows.numeric.withUnsafeBufferPointer { numeric in
@@ -77,11 +85,12 @@ enum ScoringFixture {
             }
             #expect(single == batch[r], "row \(r): single \(single), batch \(batch[r])")
             #expect(Self.close(batch[r], reference[r]), "row \(r): \(batch[r]) vs network \(reference[r])")
+            #expect(Self.close(general[r], reference[r]), "row \(r): general path \(general[r]) vs \(reference[r])")
         }
     }
 
     /// Shapes that take every branch of the kernel: wide layers (four or more output blocks, two rows × two
-    /// blocks in a batch, an odd block left), narrow ones (one or two blocks, four partial sums), odd input counts,
+    /// blocks in a batch, an odd block left), narrow ones (one or two blocks), odd input counts,
     /// each activation.
     static let shapes: [NetworkArchitecture] = [
         // swiftlint:disable force_try

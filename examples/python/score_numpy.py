@@ -10,7 +10,9 @@ and scale, or the categories of a one-hot column), the architecture (the layers,
 calibration (the training scores' standard deviation). This script reads both with `safetensors` and NumPy and
 computes what `score` computes, in float32:
 
-  numeric x   -> missing ("", NA, NaN, ?, ...) ? (median - center) / scale : (x - center) * (1 / scale)
+  numeric x   -> missing ("", NA, NaN, ?, ...) ? (q(median) - center) / scale : (q(x) - center) * (1 / scale),
+                 q the feature's quantile map when it has one ("quantiles": knot values and levels; numpy.interp
+                 between the knots, the end levels outside them), the identity otherwise
   categorical -> one-hot over the categories plus an "unseen" slot; a missing value is all zeros
   network     -> dense (x @ W.T + b), batch norm (running statistics), activation; dropout does nothing
   score       -> students / supervised network: the network's one output; autoencoder: mean over its networks of
@@ -60,7 +62,15 @@ def preprocess(metadata, header, rows):
         if kind == "numeric":
             center, scale, median = spec["center"], spec["scale"], spec["median"]
             x = np.array([np.nan if v in MISSING else float(v) for v in values], dtype=np.float32)
-            v = (x - np.float32(center)) * np.float32(1 / scale)
+            quantiles = spec.get("quantiles")
+            if quantiles:
+                knots = np.array(quantiles["values"], dtype=np.float32)
+                levels = np.array(quantiles["levels"], dtype=np.float32)
+                mapped = np.interp(x, knots, levels).astype(np.float32)
+                median = float(np.interp(np.float32(median), knots, levels))
+            else:
+                mapped = x
+            v = (mapped - np.float32(center)) * np.float32(1 / scale)
             v[np.isnan(x)] = np.float32((median - center) / scale)
             blocks.append(v[:, None])
         else:

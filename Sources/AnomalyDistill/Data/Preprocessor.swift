@@ -3,7 +3,8 @@
 ///
 /// Numeric columns: missing values are imputed with the training median, then centred and scaled
 /// (mean and population standard deviation, as scikit-learn's `StandardScaler`; or median and
-/// interquartile range, as `RobustScaler`; or left as they are). A constant column gets scale 1.
+/// interquartile range, as `RobustScaler`; or left as they are; or first mapped through their training
+/// quantiles onto [0, 1], as `QuantileTransformer`, then standardised). A constant column gets scale 1.
 /// Categorical columns: one-hot over the training categories plus one "unseen" slot for categories
 /// first met after fitting (scikit-learn's `OneHotEncoder(handle_unknown="infrequent_if_exist")`
 /// comes closest); a missing category is all zeros.
@@ -18,16 +19,21 @@ public struct Preprocessor: Codable, Sendable, Equatable {
         case robust
         /// No scaling (imputation only).
         case none
+        /// Each column through its ``QuantileMap`` (training quantiles onto [0, 1]), then mean and standard
+        /// deviation of the mapped training values.
+        case quantile
     }
 
     /// One input column and how it becomes output columns.
     public enum Feature: Codable, Sendable, Equatable {
-        case numeric(name: String, median: Double, center: Double, scale: Double)
+        /// `x` (missing: `median`) becomes `(q(x) − center) / scale`, where `q` is `quantiles`' map, or the
+        /// identity without one.
+        case numeric(name: String, median: Double, center: Double, scale: Double, quantiles: QuantileMap? = nil)
         case categorical(name: String, categories: [String])
 
         public var name: String {
             switch self {
-            case .numeric(let name, _, _, _), .categorical(let name, _): return name
+            case .numeric(let name, _, _, _, _), .categorical(let name, _): return name
             }
         }
 
@@ -54,7 +60,7 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     public var outputNames: [String] {
         features.flatMap { feature -> [String] in
             switch feature {
-            case .numeric(let name, _, _, _): return [name]
+            case .numeric(let name, _, _, _, _): return [name]
             case .categorical(let name, let categories):
                 return categories.map { "\(name)=\($0)" } + ["\(name)=<unseen>"]
             }
@@ -74,6 +80,7 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                 let present = numbers.filter { !$0.isNaN }.map(Double.init).sorted()
                 let median = quantile(present, 0.5) ?? 0
                 var center = 0.0, scale = 1.0
+                var quantiles: QuantileMap?
                 switch scaling {
                 case .standard where !present.isEmpty:
                     // Statistics after imputation, as a pipeline of imputer then scaler computes them.
@@ -89,10 +96,19 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                     center = quantile(imputed, 0.5) ?? 0
                     let iqr = (quantile(imputed, 0.75) ?? 0) - (quantile(imputed, 0.25) ?? 0)
                     scale = iqr > 0 && iqr.isFinite ? iqr : 1
+                case .quantile where !present.isEmpty:
+                    let imputed = (present + [Double](repeating: median, count: numbers.count - present.count)).sorted()
+                    let map = QuantileMap.fit(sorted: imputed)
+                    let mapped = imputed.map { Double(map.apply(Float($0))) }
+                    center = Statistics.mean(mapped)
+                    let deviation = Statistics.standardDeviation(mapped, mean: center)
+                    scale = deviation > 0 && deviation.isFinite ? deviation : 1
+                    quantiles = map
                 default:
                     break
                 }
-                features.append(.numeric(name: column.name, median: median, center: center, scale: scale))
+                features.append(.numeric(name: column.name, median: median, center: center, scale: scale,
+                                         quantiles: quantiles))
             case (.categorical, .categorical(let codes, let categories)):
                 var seen = [Bool](repeating: false, count: categories.count)
                 for code in codes where code >= 0 { seen[Int(code)] = true }
@@ -119,12 +135,20 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                 throw DataError.missingColumn(file: table.source, name: feature.name, available: table.schema.columns.map(\.name))
             }
             switch (feature, table.values[position]) {
-            case let (.numeric(_, median, center, scale), .numeric(numbers)):
-                let (fill, c, s) = Self.numericCoefficients(median: median, center: center, scale: scale)
+            case let (.numeric(_, median, center, scale, quantiles), .numeric(numbers)):
+                let (fill, c, s) = Self.numericCoefficients(median: median, center: center, scale: scale,
+                                                            quantiles: quantiles)
                 output.scalars.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<numbers.count {
-                        let x = numbers[r]
-                        out[r * width + offset] = x.isNaN ? fill : (x - c) * s
+                    if let quantiles {
+                        for r in 0..<numbers.count {
+                            let x = numbers[r]
+                            out[r * width + offset] = x.isNaN ? fill : (quantiles.apply(x) - c) * s
+                        }
+                    } else {
+                        for r in 0..<numbers.count {
+                            let x = numbers[r]
+                            out[r * width + offset] = x.isNaN ? fill : (x - c) * s
+                        }
                     }
                 }
             case let (.categorical(_, categories), .categorical(codes, tableCategories)):
@@ -147,29 +171,34 @@ public struct Preprocessor: Codable, Sendable, Equatable {
         return output
     }
 
-    /// The `Float`s a numeric column is transformed with: a missing value becomes `fill`, a value `x` becomes
-    /// `(x − center) · inverseScale`. Every path that preprocesses numbers uses these, so they round alike.
     /// What is wrong with a preprocessor read from a file (a scale of 0, a non-finite statistic, a repeated
     /// name), or `nil` when it can be used.
     public var problem: String? {
         var names = Set<String>()
         for feature in features {
             guard names.insert(feature.name).inserted else { return "feature \(feature.name.debugDescription) appears twice" }
-            if case let .numeric(name, median, center, scale) = feature {
+            if case let .numeric(name, median, center, scale, quantiles) = feature {
                 guard median.isFinite, center.isFinite else {
                     return "feature \(name.debugDescription): expected finite median and centre, found \(median) and \(center)"
                 }
                 guard scale > 0, scale.isFinite, (1 / scale).isFinite else {
                     return "feature \(name.debugDescription): expected a positive finite scale, found \(scale)"
                 }
+                if let quantiles, let problem = QuantileMap.problem(values: quantiles.values, levels: quantiles.levels) {
+                    return "feature \(name.debugDescription): quantile map: \(problem)"
+                }
             }
         }
         return nil
     }
 
-    static func numericCoefficients(median: Double, center: Double, scale: Double)
+    /// The `Float`s a numeric column is transformed with: a missing value becomes `fill`, a value `x` becomes
+    /// `(q(x) − center) · inverseScale` (q: the column's quantile map, or the identity). Every path that
+    /// preprocesses numbers uses these, so they round alike.
+    static func numericCoefficients(median: Double, center: Double, scale: Double, quantiles: QuantileMap? = nil)
         -> (fill: Float, center: Float, inverseScale: Float) {
-        (Float((median - center) / scale), Float(center), Float(1 / scale))
+        let filled = quantiles.map { Double($0.apply(Float(median))) } ?? median
+        return (Float((filled - center) / scale), Float(center), Float(1 / scale))
     }
 
     /// ``Statistics/quantile(sorted:_:)``, `nil` when there are no values.

@@ -25,6 +25,14 @@ public protocol Detector: Sendable, CustomStringConvertible {
     ///   - random: The seeded generator; the same seed gives the same model on the same platform.
     /// - Throws: `DataError` for invalid input, `TrainingError` when training fails.
     func fit(_ x: Matrix, labels: [Int]?, using random: inout RandomSource) throws -> Fitted
+
+    /// How the pipeline should scale numeric columns for this detector (and the student distilled from it):
+    /// ``Preprocessor/Scaling/standard`` unless the detector says otherwise.
+    var inputScaling: Preprocessor.Scaling { get }
+}
+
+extension Detector {
+    public var inputScaling: Preprocessor.Scaling { .standard }
 }
 
 /// A fitted model that scores rows: higher = more anomalous.

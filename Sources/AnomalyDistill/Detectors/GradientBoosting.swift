@@ -23,6 +23,12 @@ import Foundation
 /// Defaults are scikit-learn 1.9's: 100 iterations, learning rate 0.1, 31 leaves, 20 rows per leaf, λ = 0,
 /// 255 bins, early stopping above 10,000 rows with 10% validation, patience 10, tolerance 1e-7.
 public struct GradientBoosting: Detector {
+    /// Quantile-mapped inputs: the trees split on bins of each column's quantiles and see only the order of its
+    /// values, so the map changes nothing for them; a student network distilled from them learns on evenly spread
+    /// inputs instead of standardised heavy tails (Polish bankruptcy: student ROC-AUC 0.75 standardised, 0.97
+    /// quantile-mapped, teacher 0.97; `Scripts/compare-gbt.py`).
+    public var inputScaling: Preprocessor.Scaling { .quantile }
+
     /// When the validation split stops training.
     public enum EarlyStopping: String, Sendable, Codable {
         /// On when there are more than 10,000 training rows.

@@ -54,6 +54,28 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         training = NeuralTraining(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, patience: patience, rowsPerEpoch: rowsPerEpoch)
     }
 
+    /// The default distiller for a teacher whose inputs are preprocessed with `scaling`.
+    ///
+    /// A quantile-scaled teacher (the gradient-boosted trees) is a step function of its inputs: its student
+    /// matches the teacher's logit (``Objective/scoreMatching``) on the training rows plus 50,000 probes of every
+    /// kind (jitter, mixup, uniform in the mapped box, which is the product of the columns' marginals). On the
+    /// four labelled sets of issue 11 this took the student from 0.75 to 0.97 ROC-AUC on Polish bankruptcy and
+    /// from 0.85 to 0.87 on steel plates, against teachers of 0.97 and 0.89; standard-scaled teachers keep the
+    /// plain defaults (soft targets, uniform probes, as many as the training rows).
+    public static func defaults(for scaling: Preprocessor.Scaling) -> Distiller {
+        var distiller = Distiller()
+        if scaling == .quantile {
+            distiller.objective = .scoreMatching
+            distiller.transfer.augmentation = .all
+            distiller.transfer.ratio = Self.treeTeacherProbeRatio
+        }
+        return distiller
+    }
+
+    /// Probes per training row for a quantile-scaled teacher: enough to reach the 50,000-probe cap on any
+    /// set of 50 rows or more.
+    public static let treeTeacherProbeRatio = 1000.0
+
     public var description: String {
         "Distiller(student: \(student), objective: \(objective.rawValue), temperature: \(temperature), "
             + "softWeight: \(softWeight), augmentation: \(transfer.augmentation), ratio: \(transfer.ratio), "

@@ -40,7 +40,7 @@ public enum DetectorRun {
         try detector.validate()
         var random = RandomSource(seed: seed)
         let (train, test) = try readTables(source, options: options, random: &random)
-        let preprocessor = try Preprocessor.fit(train)
+        let preprocessor = try Preprocessor.fit(train, scaling: detector.inputScaling)
         let x = try preprocessor.transform(train)
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?

@@ -36,7 +36,7 @@ public enum DistillationRun {
         try distiller.validate()
         var random = RandomSource(seed: seed)
         let (train, test) = try DetectorRun.readTables(source, options: options, random: &random)
-        let preprocessor = try Preprocessor.fit(train)
+        let preprocessor = try Preprocessor.fit(train, scaling: teacher.inputScaling)
         let x = try preprocessor.transform(train)
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?

@@ -28,7 +28,9 @@ public struct ScoringModel: Sendable {
         public var median: Float
         public var center: Float
         public var scale: Float
-        /// `(median − center) / scale` and `1 / scale` (``Preprocessor/numericCoefficients(median:center:scale:)``).
+        /// The map each value goes through before centring (``Preprocessor/Scaling/quantile``), or `nil`.
+        public var quantiles: QuantileMap?
+        /// `(q(median) − center) / scale` and `1 / scale` (``Preprocessor/numericCoefficients(median:center:scale:quantiles:)``).
         public internal(set) var fill: Float
         public internal(set) var inverseScale: Float
     }
@@ -144,11 +146,12 @@ public struct ScoringModel: Sendable {
         var offset = 0
         for feature in preprocessor.features {
             switch feature {
-            case let .numeric(name, median, center, scale):
+            case let .numeric(name, median, center, scale, quantiles):
                 layout.append((true, numeric.count, offset, 1))
-                let coefficients = Preprocessor.numericCoefficients(median: median, center: center, scale: scale)
+                let coefficients = Preprocessor.numericCoefficients(median: median, center: center, scale: scale,
+                                                                    quantiles: quantiles)
                 numeric.append(NumericFeature(name: name, median: Float(median), center: coefficients.center,
-                                              scale: Float(scale), fill: coefficients.fill,
+                                              scale: Float(scale), quantiles: quantiles, fill: coefficients.fill,
                                               inverseScale: coefficients.inverseScale))
             case let .categorical(name, categories):
                 layout.append((false, categorical.count, offset, categories.count + 1))
@@ -168,7 +171,8 @@ public struct ScoringModel: Sendable {
             .filter { $0.element.kind == .numeric || $0.element.kind == .categorical }.map(\.offset)
         plan = InputPlan(
             numeric: self.layout.filter(\.numeric).map { item in
-                (offset: item.offset, median: numeric[item.index].median, center: numeric[item.index].center)
+                (offset: item.offset, median: numeric[item.index].median, center: numeric[item.index].center,
+                 quantiles: numeric[item.index].quantiles)
             },
             categorical: self.layout.filter { !$0.numeric }.map { (offset: $0.offset, width: $0.width) },
             inputWidth: offset)
@@ -271,7 +275,8 @@ public struct ScoringModel: Sendable {
                     let feature = numericFeatures[item.index]
                     for r in 0..<rows.count {
                         let v = rows.numeric[r * nNumeric + item.index]
-                        out[r * width + item.offset] = v.isNaN ? feature.fill : (v - feature.center) * feature.inverseScale
+                        let mapped = feature.quantiles.map { $0.apply(v) } ?? v
+                        out[r * width + item.offset] = v.isNaN ? feature.fill : (mapped - feature.center) * feature.inverseScale
                     }
                 } else {
                     for r in 0..<rows.count {

@@ -45,7 +45,7 @@ void ad_mlp_forward(const ad_dense_layer *layers, int count, const float *x, lon
                     float *out, long out_stride, float *scratch);
 
 /// How a raw row becomes a network's input: numeric column k goes to input `numeric_offset[k]` as
-/// `value − center[k]` (a missing value, NaN, takes `median[k]` first); categorical column k is one-hot over the
+/// `value − center[k]` (a missing value, NaN, takes `median[k]` first; with quantile maps, `q(value) − center[k]`); categorical column k is one-hot over the
 /// `categorical_width[k]` inputs from `categorical_offset[k]` (a slot below zero, missing, leaves them all zero).
 /// Every pointer must stay valid while the plan is used; arrays of a count of zero may be NULL.
 typedef struct {
@@ -58,7 +58,24 @@ typedef struct {
     const long *categorical_width;
     long input_width;
     int contiguous; ///< 1 when numeric_offset[k] == k for every k (the loop then runs over contiguous memory)
+    /// Quantile maps, or all NULL when no column has one. Numeric column k (after imputation) first becomes
+    /// `fmaf(x − v[j], s[j], l[j])` for the knot j with v[j] ≤ x < v[j + 1] (l[0] at or below v[0], l[n − 1] at or
+    /// above v[n − 1]), where v, l and s start at `knot_start[k]` in `knot_value`, `knot_level` and `knot_slope`
+    /// and n = `knot_count[k]`; a column with n = 0 is left as it is.
+    const long *knot_start;
+    const long *knot_count;
+    const float *knot_value;
+    const float *knot_level;
+    const float *knot_slope;
+    /// With quantile maps, `AD_KNOT_TABLE` floats per numeric column (column k's at `k * AD_KNOT_TABLE`): the
+    /// knots v[0], v[8], …, v[56], then v[0] … v[63], +inf where a column has fewer (at most 64 knots): the AVX2 path
+    /// finds a value's knot with two 8-wide compares instead of a six-step search.
+    const float *knot_table;
 } ad_input_plan;
+
+/// Floats per column of `ad_input_plan.knot_table`, and the most knots a quantile map may have.
+#define AD_KNOT_TABLE 72
+#define AD_MAX_KNOTS 64
 
 /// Rows whose inputs `ad_mlp_score` prepares at a time, and the floats of input memory it needs.
 #define AD_MLP_INPUT_ROWS 64
