@@ -243,3 +243,16 @@ long ad_csv_fast_rows(const unsigned char *bytes, long length, int at_end, long 
     return fast_rows_portable(bytes, length, at_end, width, kinds, max_rows, values, column_stride, labels,
                               missing_per_column, rows_with_missing, consumed, stop_reason);
 }
+
+void ad_columns_to_rows(const float *columns, long column_stride, long column_count, const long *destination,
+                        long first, long rows, float *out, long width) {
+    enum { BLOCK = 256 };
+    for (long start = 0; start < rows; start += BLOCK) {
+        long end = start + BLOCK < rows ? start + BLOCK : rows;
+        for (long k = 0; k < column_count; k++) {
+            const float *column = columns + k * column_stride + first;
+            float *target = out + destination[k];
+            for (long r = start; r < end; r++) target[r * width] = column[r];
+        }
+    }
+}

@@ -195,10 +195,8 @@ public struct ScoreStream {
                             rows.numeric.append(contentsOf: repeatElement(Float.nan, count: take * nNumeric))
                             rows.numeric.withUnsafeMutableBufferPointer { target in
                                 batch.values.withUnsafeBufferPointer { source in
-                                    for (k, feature) in batchToFeature.enumerated() {
-                                        let column = source.baseAddress! + k * batch.capacity + start
-                                        for r in 0..<take { target[base + r * nNumeric + feature] = column[r] }
-                                    }
+                                    ad_columns_to_rows(source.baseAddress, batch.capacity, batchToFeature.count,
+                                                       batchToFeature, start, take, target.baseAddress! + base, nNumeric)
                                 }
                             }
                             rows.count += take

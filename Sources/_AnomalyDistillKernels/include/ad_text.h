@@ -71,6 +71,12 @@ long ad_csv_fast_rows(const unsigned char *bytes, long length, int at_end, long 
                       signed char *labels, long *missing_per_column, long *rows_with_missing,
                       long *consumed, int *stop_reason);
 
+/// Rows from the hot path's columns: for r in 0..<rows and k in 0..<column_count,
+/// `out[r * width + destination[k]] = columns[k * column_stride + first + r]` (a transposition in blocks that stay
+/// in the cache).
+void ad_columns_to_rows(const float *columns, long column_stride, long column_count, const long *destination,
+                        long first, long rows, float *out, long width);
+
 #ifdef __cplusplus
 }
 #endif
