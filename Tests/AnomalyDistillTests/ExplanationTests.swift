@@ -196,10 +196,15 @@ enum PlantedFixture {
         let x = Matrix(rows: 40, columns: 5, scalars: (0..<200).map { _ in Float(random.normal() * 4) })
         let generic = IntegratedGradients.attributions(x, baseline: baseline, score: NetworkOutputScore(network))
         let outputs = network.forward(x).output.scalars
-        var fast = [Float](repeating: 0, count: 5)
+        var fast = [Float](repeating: 0, count: 5), portable = fast
+        var workspace = ReLUPathIntegral.Workspace(for: integral)
         for r in 0..<x.rows {
             let row = x.row(r)
             row.withUnsafeBufferPointer { integral.contributions($0.baseAddress!, into: &fast) }
+            row.withUnsafeBufferPointer {
+                integral.contributions($0.baseAddress!, into: &portable, workspace: &workspace, portable: true)
+            }
+            for j in 0..<5 { #expect(abs(portable[j] - fast[j]) < 1e-4, "row \(r) feature \(j): portable \(portable[j]) vs \(fast[j])") }
             #expect(abs(fast.reduce(0, +) - (outputs[r] - integral.reference)) < 1e-3, "row \(r)")
             for j in 0..<5 {
                 #expect(abs(fast[j] - generic.contributions[r, j]) < 1e-3, "row \(r) feature \(j): \(fast[j]) vs \(generic.contributions[r, j])")

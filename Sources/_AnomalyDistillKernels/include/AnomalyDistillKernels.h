@@ -4,5 +4,6 @@
 #include "ad_text.h"
 #include "ad_gemm.h"
 #include "ad_mlp.h"
+#include "ad_attribution.h"
 
 #endif
