@@ -13,11 +13,11 @@ struct StudentArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
     var alpha = 0.5
 
-    @Option(help: "Synthetic probes labelled by the teacher: all, none, or a list of jitter,mixup,uniform (default: uniform; all for gradient-boosting).")
+    @Option(help: "Synthetic probes labelled by the teacher: all (jitter, mixup, uniform), none, or a list of jitter,mixup,uniform,tail (default: uniform,tail; all for gradient-boosting).")
     var augment: String?
 
     @Option(name: .customLong("probe-ratio"), parsing: .unconditional,
-            help: "Synthetic probes per training row, in [0, 1000], at most 50,000 in all (default: 1; 1000 for gradient-boosting).")
+            help: "Synthetic probes per training row, in [0, 1000], at most 50,000 in all (default: 2; 1000 for gradient-boosting).")
     var probeRatio: Double?
 
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style); default: soft, score-matching for gradient-boosting.")

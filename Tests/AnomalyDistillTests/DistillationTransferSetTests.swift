@@ -74,6 +74,28 @@ import Testing
         #expect(total / Float(probes.rows) < 0.1)
     }
 
+    @Test("tail probes are training rows with one feature moved past the rows' edge, at most 10σ")
+    func tailProbes() throws {
+        let probes = try Self.probes(.tail).rows
+        #expect(probes.rows == 200)
+        var below = 0, above = 0
+        for r in 0..<probes.rows {
+            // Feature j of the rows spans [0, 0.99·(j + 1)], standard deviation about 0.29·(j + 1).
+            let moved = (0..<3).filter { j in probes[r, j] < 0 || probes[r, j] > 0.99 * Float(j + 1) + 1e-6 }
+            #expect(moved.count == 1, "row \(r): \(probes.row(r))")
+            guard let j = moved.first else { continue }
+            let limit = 10 * 0.2887 * Float(j + 1) * 1.01
+            if probes[r, j] < 0 { below += 1; #expect(-probes[r, j] <= limit) }
+            else { above += 1; #expect(probes[r, j] - 0.99 * Float(j + 1) <= limit) }
+            // The other features are those of one training row: t · (1, 2, 3) for one t.
+            let others = (0..<3).filter { $0 != j }
+            let t = probes[r, others[0]] / Float(others[0] + 1)
+            #expect(abs(probes[r, others[1]] - t * Float(others[1] + 1)) < 1e-5)
+        }
+        #expect(below > 60 && above > 60)
+        #expect(try TransferSet.Augmentation(parsing: "uniform,tail") == [.uniform, .tail])
+    }
+
     @Test("the teacher scores every row, training rows first")
     func labelledByTeacher() throws {
         var random = RandomSource(seed: 2)
