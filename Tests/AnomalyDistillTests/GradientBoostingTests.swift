@@ -134,13 +134,22 @@ enum BoostingProblems {
         #expect(throws: TrainingError.labelsRequired(detector: "gradient_boosting")) {
             try GradientBoosting().fit(data.x, labels: nil, using: &random)
         }
-        #expect(throws: DataError.self) {
+        // Each error says what was wrong and where.
+        func message(_ body: () throws -> Void) -> String {
+            do { try body() } catch { return String(describing: error) }
+            return "no error"
+        }
+        #expect(throws: DataError.singleClassLabels(context: "gradient boosting training labels", label: 0)) {
             try GradientBoosting().fit(data.x, labels: [Int](repeating: 0, count: 50), using: &random)
         }
         var infinite = data.x
         infinite[3, 1] = .infinity
-        #expect(throws: DataError.self) { try GradientBoosting().fit(infinite, labels: data.labels, using: &random) }
-        #expect(throws: DataError.self) { try GradientBoosting().fit(data.x, labels: [2] + data.labels.dropFirst(), using: &random) }
+        let nonFinite = message { _ = try GradientBoosting().fit(infinite, labels: data.labels, using: &random) }
+        #expect(nonFinite.contains("inf") && nonFinite.contains("row 4, column 2"), "\(nonFinite)")
+        let badLabel = message { _ = try GradientBoosting().fit(data.x, labels: [2] + data.labels.dropFirst(), using: &random) }
+        #expect(badLabel.contains("expected 0 or 1, found 2 at row 1"), "\(badLabel)")
+        let short = message { _ = try GradientBoosting().fit(data.x, labels: Array(data.labels.dropFirst()), using: &random) }
+        #expect(short.contains("expected 50 labels, found 49"), "\(short)")
         for bad in [GradientBoosting(maxIterations: 0), GradientBoosting(learningRate: 0), GradientBoosting(maxLeafNodes: 1),
                     GradientBoosting(maxDepth: 0), GradientBoosting(minSamplesLeaf: 0), GradientBoosting(l2Regularization: -1),
                     GradientBoosting(maxBins: 256), GradientBoosting(validationFraction: 1), GradientBoosting(patience: 0)] {
