@@ -14,12 +14,49 @@ long ad_relu_path_workspace_floats(const ad_relu_path *p) {
 
 long ad_relu_path_workspace_longs(const ad_relu_path *p) { return p->h1 + 1; }
 
-static inline void ad_relu_path_body(const ad_relu_path *p, const float *x, float *contributions, float *workspace,
-                                      long *units) {
+// Where each of the walk's arrays lies in the caller's workspace (ad_relu_path_workspace_floats floats).
+typedef struct {
+    float *delta, *slope1, *gate1, *acc, *u, *points, *value2, *slope2, *gate2, *gates, *cuts;
+} ad_path_workspace;
+
+static inline ad_path_workspace ad_path_lay_out(const ad_relu_path *p, float *workspace) {
+    ad_path_workspace w;
+    w.delta = workspace;
+    w.slope1 = w.delta + p->inputs;
+    w.gate1 = w.slope1 + p->h1;
+    w.acc = w.gate1 + p->h1;
+    w.u = w.acc + p->h1;
+    w.points = w.u + p->h1;
+    w.value2 = w.points + p->h1 + 1;
+    w.slope2 = w.value2 + p->h2;
+    w.gate2 = w.slope2 + p->h2;
+    w.gates = w.gate2 + p->h2;
+    w.cuts = w.gates + p->h2;
+    return w;
+}
+
+// A first-stage switching point t of unit j, inserted in order among the `*events` found so far (insertion sort:
+// a few dozen points).
+static inline void ad_insert_event(float *points, long *units, long *events, float t, long j) {
+    long e = (*events)++;
+    while (e > 0 && points[e - 1] > t) { points[e] = points[e - 1]; units[e] = units[e - 1]; e--; }
+    points[e] = t;
+    units[e] = j;
+}
+
+// A second-stage switching point t inserted in order among cuts[1 ..< *count] (cuts[0] is the piece's start).
+static inline void ad_insert_cut(float *cuts, long *count, float t) {
+    long c = (*count)++;
+    while (c > 1 && cuts[c - 1] > t) { cuts[c] = cuts[c - 1]; c--; }
+    cuts[c] = t;
+}
+
+void ad_relu_path_contributions_portable(const ad_relu_path *p, const float *x, float *contributions,
+                                         float *workspace, long *units) {
     const long d = p->inputs, h1 = p->h1, h2 = p->h2;
-    float *delta = workspace, *slope1 = delta + d, *gate1 = slope1 + h1, *acc = gate1 + h1, *u = acc + h1;
-    float *points = u + h1, *value2 = points + h1 + 1, *slope2 = value2 + h2, *gate2 = slope2 + h2;
-    float *gates = gate2 + h2, *cuts = gates + h2;
+    const ad_path_workspace ws = ad_path_lay_out(p, workspace);
+    float *delta = ws.delta, *slope1 = ws.slope1, *gate1 = ws.gate1, *acc = ws.acc, *u = ws.u, *points = ws.points;
+    float *value2 = ws.value2, *slope2 = ws.slope2, *gate2 = ws.gate2, *gates = ws.gates, *cuts = ws.cuts;
     const float *pre = p->baseline_pre;
 
     for (long i = 0; i < d; i++) delta[i] = x[i] - p->baseline[i];
@@ -38,12 +75,7 @@ static inline void ad_relu_path_body(const ad_relu_path *p, const float *x, floa
         u[j] = 0;
         if (c != 0) {
             const float t = -a / c;
-            if (t > 0 && t < 1) {
-                long e = events++;
-                while (e > 0 && points[e - 1] > t) { points[e] = points[e - 1]; units[e] = units[e - 1]; e--; }
-                points[e] = t;
-                units[e] = j;
-            }
+            if (t > 0 && t < 1) ad_insert_event(points, units, &events, t, j);
         }
     }
     points[events] = 1;
@@ -84,11 +116,7 @@ static inline void ad_relu_path_body(const ad_relu_path *p, const float *x, floa
                 const float start_value = value2[k] + alpha * slope2[k], end_value = value2[k] + end * slope2[k];
                 if ((start_value > 0) != (end_value > 0)) {
                     const float t = -value2[k] / slope2[k];
-                    if (t > alpha && t < end) {
-                        long c = count++;
-                        while (c > 1 && cuts[c - 1] > t) { cuts[c] = cuts[c - 1]; c--; }
-                        cuts[c] = t;
-                    }
+                    if (t > alpha && t < end) ad_insert_cut(cuts, &count, t);
                 }
             }
             cuts[count++] = end;
@@ -96,7 +124,7 @@ static inline void ad_relu_path_body(const ad_relu_path *p, const float *x, floa
                 const float low = cuts[q], high = cuts[q + 1], length = high - low;
                 if (!(length > 0)) continue;
                 const float middle = (low + high) / 2;
-                // The gates at the piece's middle (a loop the compiler vectorises), then the few that changed.
+                // The gates at the piece's middle, then the few that changed.
                 for (long k = 0; k < h2; k++) gates[k] = value2[k] + middle * slope2[k] > 0 ? 1 : p->negative2;
                 for (long k = 0; k < h2; k++) {
                     const float g = gates[k];
@@ -143,9 +171,9 @@ static inline void ad_relu_path_body(const ad_relu_path *p, const float *x, floa
 AD_AVX2 static void ad_relu_path_avx2(const ad_relu_path *p, const float *x, float *contributions, float *workspace,
                                       long *units) {
     const long d = p->inputs, h1 = p->h1, h2 = p->h2, v1 = h1 / 8, v2 = h2 / 8;
-    float *delta = workspace, *slope1 = delta + d, *gate1 = slope1 + h1, *acc = gate1 + h1, *u = acc + h1;
-    float *points = u + h1, *value2 = points + h1 + 1, *slope2 = value2 + h2, *gate2 = slope2 + h2;
-    float *gates = gate2 + h2, *cuts = gates + h2;
+    const ad_path_workspace ws = ad_path_lay_out(p, workspace);
+    float *delta = ws.delta, *slope1 = ws.slope1, *gate1 = ws.gate1, *acc = ws.acc, *u = ws.u, *points = ws.points;
+    float *value2 = ws.value2, *slope2 = ws.slope2, *gate2 = ws.gate2, *gates = ws.gates, *cuts = ws.cuts;
     const float *pre = p->baseline_pre;
     const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1);
 
@@ -178,13 +206,7 @@ AD_AVX2 static void ad_relu_path_avx2(const ad_relu_path *p, const float *x, flo
         while (moving) {
             const long lane = __builtin_ctz(moving), j = 8 * v + lane;
             moving &= moving - 1;
-            const float t = ts[lane];
-            {
-                long e = events++;
-                while (e > 0 && points[e - 1] > t) { points[e] = points[e - 1]; units[e] = units[e - 1]; e--; }
-                points[e] = t;
-                units[e] = j;
-            }
+            ad_insert_event(points, units, &events, ts[lane], j);
         }
     }
     points[events] = 1;
@@ -234,11 +256,7 @@ AD_AVX2 static void ad_relu_path_avx2(const ad_relu_path *p, const float *x, flo
                     const long k = 8 * v + __builtin_ctz(crossing);
                     crossing &= crossing - 1;
                     const float t = -value2[k] / slope2[k];
-                    if (t > alpha && t < end) {
-                        long c = count++;
-                        while (c > 1 && cuts[c - 1] > t) { cuts[c] = cuts[c - 1]; c--; }
-                        cuts[c] = t;
-                    }
+                    if (t > alpha && t < end) ad_insert_cut(cuts, &count, t);
                 }
             }
             cuts[count++] = end;
@@ -300,10 +318,6 @@ AD_AVX2 static void ad_relu_path_avx2(const ad_relu_path *p, const float *x, flo
 }
 #endif
 
-void ad_relu_path_contributions_portable(const ad_relu_path *p, const float *x, float *contributions,
-                                         float *workspace, long *units) {
-    ad_relu_path_body(p, x, contributions, workspace, units);
-}
 
 void ad_relu_path_contributions(const ad_relu_path *p, const float *x, float *contributions, float *workspace,
                                 long *units) {

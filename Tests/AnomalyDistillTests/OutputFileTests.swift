@@ -3,15 +3,17 @@ import Testing
 @testable import AnomalyDistill
 
 @Suite struct OutputFileTests {
-    static func path() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("output-\(UUID().uuidString).csv").path
+    /// A fresh path holding `text` (the target an output file replaces).
+    static func existing(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("output-\(UUID().uuidString).csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     @Test("pieces written in the background land in order, past several disk flushes, and only at commit")
     func orderedAndAtomic() throws {
-        let path = Self.path()
+        let path = try Self.existing("old\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Data("old\n".utf8).write(to: URL(fileURLWithPath: path))
         let file = try OutputFile(path: path)
         var expected: [UInt8] = []
         // 40 pieces of 1 MiB: more than the four that may wait, and past two 16 MiB flushes.
@@ -34,9 +36,8 @@ import Testing
 
     @Test("discard after background writes leaves the target and no temporary file")
     func discard() throws {
-        let path = Self.path()
+        let path = try Self.existing("keep\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Data("keep\n".utf8).write(to: URL(fileURLWithPath: path))
         let file = try OutputFile(path: path)
         for _ in 0..<8 { try file.write([UInt8](repeating: 1, count: 1 << 20)) }
         file.discard()
