@@ -343,26 +343,25 @@ AD_MLP_AVX2 static long ad_prepare_numeric_avx2(const ad_input_plan *plan, const
 #define AD_UNPREDICTABLE(condition) (condition)
 #endif
 
-// Column k's quantile map at x (not NaN): the same knot and the same fused multiply-add as QuantileMap.apply in
-// Swift. The search halves a window of segments with conditional moves, not branches: the knots a value falls
-// between are as unpredictable as the data, and a mispredicted branch per step cost 3x the whole row. Written once
-// and compiled twice: with the FMA instruction (AVX2 machines) and with libm's fmaf; both round once, exactly.
-#define AD_QUANTILE_BODY(FMA)                                                                                      \
-    const long n = plan->knot_count[k], start = plan->knot_start[k];                                               \
-    if (n == 0) return x;                                                                                          \
-    const float *v = plan->knot_value + start, *l = plan->knot_level + start;                                      \
-    if (!(x > v[0])) return l[0];                                                                                  \
-    if (!(x < v[n - 1])) return l[n - 1];                                                                          \
-    /* the largest j with v[j] <= x among the segments 0 ..< n - 1 (v[0] < x < v[n - 1]) */                       \
-    long low = 0, length = n - 1;                                                                                  \
-    while (length > 1) {                                                                                           \
-        long half = length / 2;                                                                                    \
-        low = AD_UNPREDICTABLE(v[low + half] <= x) ? low + half : low;                                             \
-        length -= half;                                                                                            \
-    }                                                                                                              \
-    return FMA(x - v[low], plan->knot_slope[start + low], l[low]);
-
-static inline float ad_quantile(const ad_input_plan *plan, long k, float x) { AD_QUANTILE_BODY(fmaf) }
+// Column k's quantile map at x (not NaN), without vector instructions: the same knot and the same fused
+// multiply-add as QuantileMap.apply in Swift (libm's fmaf rounds once, exactly). The search halves a window of
+// segments with conditional moves, not branches: the knots a value falls between are as unpredictable as the data,
+// and a mispredicted branch per step cost 3x the whole row.
+static inline float ad_quantile(const ad_input_plan *plan, long k, float x) {
+    const long n = plan->knot_count[k], start = plan->knot_start[k];
+    if (n == 0) return x;
+    const float *v = plan->knot_value + start, *l = plan->knot_level + start;
+    if (!(x > v[0])) return l[0];
+    if (!(x < v[n - 1])) return l[n - 1];
+    // The largest j with v[j] <= x among the segments 0 ..< n - 1 (v[0] < x < v[n - 1]).
+    long low = 0, length = n - 1;
+    while (length > 1) {
+        long half = length / 2;
+        low = AD_UNPREDICTABLE(v[low + half] <= x) ? low + half : low;
+        length -= half;
+    }
+    return fmaf(x - v[low], plan->knot_slope[start + low], l[low]);
+}
 
 static void ad_prepare_quantile(const ad_input_plan *plan, const float *numeric, float *input) {
     for (long k = 0; k < plan->numeric_count; k++) {

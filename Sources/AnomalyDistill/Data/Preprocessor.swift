@@ -81,6 +81,10 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                 let median = quantile(present, 0.5) ?? 0
                 var center = 0.0, scale = 1.0
                 var quantiles: QuantileMap?
+                // The column after imputation, sorted (robust and quantile scaling read it).
+                func imputedSorted() -> [Double] {
+                    (present + [Double](repeating: median, count: numbers.count - present.count)).sorted()
+                }
                 switch scaling {
                 case .standard where !present.isEmpty:
                     // Statistics after imputation, as a pipeline of imputer then scaler computes them.
@@ -92,12 +96,12 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                     let deviation = (squares / n).squareRoot()
                     scale = deviation > 0 && deviation.isFinite ? deviation : 1
                 case .robust where !present.isEmpty:
-                    let imputed = (present + [Double](repeating: median, count: numbers.count - present.count)).sorted()
+                    let imputed = imputedSorted()
                     center = quantile(imputed, 0.5) ?? 0
                     let iqr = (quantile(imputed, 0.75) ?? 0) - (quantile(imputed, 0.25) ?? 0)
                     scale = iqr > 0 && iqr.isFinite ? iqr : 1
                 case .quantile where !present.isEmpty:
-                    let imputed = (present + [Double](repeating: median, count: numbers.count - present.count)).sorted()
+                    let imputed = imputedSorted()
                     let map = QuantileMap.fit(sorted: imputed)
                     let mapped = imputed.map { Double(map.apply(Float($0))) }
                     center = Statistics.mean(mapped)
@@ -139,16 +143,9 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                 let (fill, c, s) = Self.numericCoefficients(median: median, center: center, scale: scale,
                                                             quantiles: quantiles)
                 output.scalars.withUnsafeMutableBufferPointer { out in
-                    if let quantiles {
-                        for r in 0..<numbers.count {
-                            let x = numbers[r]
-                            out[r * width + offset] = x.isNaN ? fill : (quantiles.apply(x) - c) * s
-                        }
-                    } else {
-                        for r in 0..<numbers.count {
-                            let x = numbers[r]
-                            out[r * width + offset] = x.isNaN ? fill : (x - c) * s
-                        }
+                    for r in 0..<numbers.count {
+                        let x = numbers[r]
+                        out[r * width + offset] = x.isNaN ? fill : ((quantiles?.apply(x) ?? x) - c) * s
                     }
                 }
             case let (.categorical(_, categories), .categorical(codes, tableCategories)):

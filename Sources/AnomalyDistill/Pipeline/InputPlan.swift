@@ -45,30 +45,25 @@ final class InputPlan: @unchecked Sendable {
             value.initialize(repeating: 0, count: total)
             level.initialize(repeating: 0, count: total)
             slope.initialize(repeating: 0, count: total)
+            // Per column also its block heads then its knots, +inf padded (`ad_input_plan.knot_table`).
+            let stride = Int(AD_KNOT_TABLE)
+            let table = UnsafeMutablePointer<Float>.allocate(capacity: max(1, numeric.count) * stride)
+            table.initialize(repeating: .infinity, count: max(1, numeric.count) * stride)
             var next = 0
             for (k, item) in numeric.enumerated() {
                 (start + k).initialize(to: next)
                 let map = item.quantiles
                 (count + k).initialize(to: map?.values.count ?? 0)
                 guard let map else { continue }
+                precondition(map.values.count <= Int(AD_MAX_KNOTS), "a validated quantile map has at most 64 knots")
                 for j in map.values.indices {
                     value[next + j] = map.values[j]
                     level[next + j] = map.levels[j]
                     if j < map.slopes.count { slope[next + j] = map.slopes[j] }
+                    if j % 8 == 0 { table[k * stride + j / 8] = map.values[j] }
+                    table[k * stride + 8 + j] = map.values[j]
                 }
                 next += map.values.count
-            }
-            // Block heads then the knots, +inf padded (`ad_input_plan.knot_table`).
-            let stride = Int(AD_KNOT_TABLE)
-            let table = UnsafeMutablePointer<Float>.allocate(capacity: max(1, numeric.count) * stride)
-            table.initialize(repeating: .infinity, count: max(1, numeric.count) * stride)
-            for (k, item) in numeric.enumerated() {
-                guard let values = item.quantiles?.values else { continue }
-                precondition(values.count <= Int(AD_MAX_KNOTS), "a validated quantile map has at most 64 knots")
-                for (j, value) in values.enumerated() {
-                    if j % 8 == 0 { table[k * stride + j / 8] = value }
-                    table[k * stride + 8 + j] = value
-                }
             }
             knots = (start, count, value, level, slope, table)
         } else {
