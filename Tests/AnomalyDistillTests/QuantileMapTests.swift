@@ -108,7 +108,7 @@ import Testing
         #expect(reversed.utf8.count == list.utf8.count && reversed != list)
         bytes.replaceSubrange(open.upperBound..<close, with: Data(reversed.utf8))
         try bytes.write(to: url)
-        let error = #expect(throws: (any Error).self) { try ScoringModel(contentsOf: url) }
+        let error = #expect(throws: ModelError.self) { try ScoringModel(contentsOf: url) }
         #expect(String(describing: error!).contains("quantile") || String(describing: error!).contains("knot"),
                 "\(String(describing: error!))")
     }
