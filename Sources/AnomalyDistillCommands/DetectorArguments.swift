@@ -6,8 +6,12 @@ struct DetectorArguments: ParsableArguments {
     @Option(help: "The detector: \(DetectorCatalog.names.joined(separator: ", ")).")
     var detector = "ensemble"
 
-    @Option(parsing: .unconditional, help: "Expected fraction of anomalies in the training data, in (0, 0.5]; sets the threshold.")
-    var contamination = Contamination.default
+    @Option(parsing: .unconditional, help: "Expected fraction of anomalies in the training data, in (0, 0.5]; sets the threshold (default 0.1).")
+    var contamination: Double?
+
+    @Option(name: .customLong("fp-rate"), parsing: .unconditional,
+            help: "Novelty detection: the training data is normal operation, and the threshold flags this fraction of it, in (0, 0.5] (instead of --contamination).")
+    var fpRate: Double?
 
     @Option(parsing: .unconditional, help: "Isolation forest: number of trees, in [1, 100000].")
     var trees: Int?
@@ -45,9 +49,21 @@ struct DetectorArguments: ParsableArguments {
     @Option(help: "Ensemble: mean, max or aom.")
     var combination: String?
 
+    @Option(parsing: .unconditional, help: "PCA: the share of the training variance the kept components explain, in (0, 1] (default 0.95).")
+    var variance: Double?
+
+    @Option(help: "PCA: the score, combined (T² and Q, each at mean 1 on the training rows), q (squared prediction error) or t2 (Hotelling's T²).")
+    var statistic: String?
+
     func validate() throws {
-        guard contamination > 0 && contamination <= 0.5 else {
+        if let contamination, !(contamination > 0 && contamination <= 0.5) {
             throw ValidationError("--contamination must be in (0, 0.5], found \(contamination)")
+        }
+        if let fpRate, !(fpRate > 0 && fpRate <= 0.5) {
+            throw ValidationError("--fp-rate must be in (0, 0.5], found \(fpRate)")
+        }
+        if contamination != nil && fpRate != nil {
+            throw ValidationError("--contamination and --fp-rate both set the threshold: give one")
         }
         if let hidden {
             guard let widths = parseWidths(hidden) else {
@@ -86,7 +102,7 @@ struct DetectorArguments: ParsableArguments {
     }
 
     var options: DetectorOptions {
-        var options = DetectorOptions(contamination: contamination)
+        var options = DetectorOptions(contamination: contamination ?? fpRate ?? Contamination.default)
         options.trees = trees
         options.subsample = subsample
         options.neighbors = neighbors
@@ -99,7 +115,22 @@ struct DetectorArguments: ParsableArguments {
         options.members = members?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         options.normalization = normalization
         options.combination = combination
+        options.variance = variance
+        options.statistic = statistic
         return options
+    }
+
+    /// How the threshold was set, for the output and the model file: `fp_rate` (novelty: normal training data)
+    /// or `contamination`, with its value.
+    var thresholdRule: (name: String, value: Double) {
+        if let fpRate { return ("fp_rate", fpRate) }
+        return ("contamination", contamination ?? Contamination.default)
+    }
+
+    /// The threshold rule in words.
+    var thresholdDescription: String {
+        let rule = thresholdRule
+        return rule.name == "fp_rate" ? "false-positive rate \(rule.value) on the normal training rows" : "contamination \(rule.value)"
     }
 
     func makeDetector() throws -> any Detector {

@@ -63,7 +63,7 @@ struct Fit: AsyncParsableCommand {
             "Detector:  \(output.detector)",
             "Rows:      \(Format.integer(output.trainRows)) train, \(Format.integer(output.testRows)) test",
             "Fit:       \(Format.fixed(output.fitSeconds, 3)) s; scoring the test rows \(Format.fixed(output.scoreSeconds, 3)) s",
-            "Threshold: \(Format.number(output.threshold)) (contamination \(configured.contamination))",
+            "Threshold: \(Format.number(output.threshold)) (\(detector.thresholdDescription))",
             "Model:     \(out)",
         ]
         if let report = output.test {
@@ -81,6 +81,8 @@ struct Fit: AsyncParsableCommand {
             "detector": .string(detector.detector),
             "seed": .number(Double(source.seed)),
             "train_rows": .number(Double(result.trainRows)),
+            "threshold_rule": .string(detector.thresholdRule.name),
+            "threshold_rate": .number(detector.thresholdRule.value),
         ]
         let (metadata, tensors) = try DetectorFile.encode(result.detector, preprocessor: result.preprocessor, training: training)
         try ModelFile.write(tensors: tensors, metadata: metadata, to: file)

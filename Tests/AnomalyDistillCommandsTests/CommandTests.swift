@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test("fit trains, reports test metrics, and saves a model that evaluate scores the same way",
-          arguments: ["iforest", "ecod", "knn"])
+          arguments: ["iforest", "ecod", "knn", "pca"])
     func fitAndEvaluate(detector: String) throws {
         let data = try Self.dataset()
         let model = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString).safetensors").path
@@ -133,10 +133,51 @@ import Testing
             (["fit", "--out", "m.safetensors"], "give either --data FILE, or --train FILE and --test FILE"),
             (["fit", "--data", "d.csv", "--out", "m", "--contamination", "0.9"], "--contamination must be in (0, 0.5], found 0.9"),
             (["fit", "--detector", "nope", "--data", "d.csv", "--out", "m"], "invalid detector: expected one of"),
+            (["fit", "--data", "d.csv", "--out", "m", "--fp-rate", "0"], "--fp-rate must be in (0, 0.5], found 0.0"),
+            (["fit", "--data", "d.csv", "--out", "m", "--fp-rate", "0.01", "--contamination", "0.1"],
+             "--contamination and --fp-rate both set the threshold: give one"),
+            (["fit", "--detector", "pca", "--data", "d.csv", "--out", "m", "--statistic", "spe"],
+             "expected combined, q or t2, found spe"),
+            (["fit", "--detector", "pca", "--data", "d.csv", "--out", "m", "--variance", "1.2"],
+             "expected a share of variance in (0, 1], found 1.2"),
         ] {
             let error = #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(arguments) }
             #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(message) } == true, "\(String(describing: error))")
         }
+    }
+}
+
+extension FitCommandTests {
+    @Test("novelty: --fp-rate on normal-only training rows flags that share of them and says so in the model file")
+    func novelty() throws {
+        var random = RandomSource(seed: 4)
+        var train = "time,a,b,label\n", test = "time,a,b,label\n"
+        for i in 0..<1000 {
+            let a = random.normal(), b = 0.5 * a + 0.1 * random.normal()
+            train += "2020-01-01 00:\(i / 60 % 60):\(i % 60),\(a),\(b),0\n"
+        }
+        for i in 0..<200 {
+            let a = random.normal(), anomaly = i % 10 == 0
+            let b = anomaly ? -0.5 * a + 2 : 0.5 * a + 0.1 * random.normal()  // off the normal relation
+            test += "2020-01-02 00:00:\(i % 60),\(a),\(b),\(anomaly ? 1 : 0)\n"
+        }
+        let trainFile = try CommandTests.write(train), testFile = try CommandTests.write(test)
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("novelty-\(UUID().uuidString).safetensors").path
+        defer { for p in [trainFile, testFile, model] { try? FileManager.default.removeItem(atPath: p) } }
+        let fit = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "pca", "--fp-rate", "0.02", "--train", trainFile, "--test", testFile, "--out", model,
+             "--quiet"]) as? Fit)
+        #expect(try fit.render().contains("Threshold: ") && fit.detector.thresholdDescription == "false-positive rate 0.02 on the normal training rows")
+        let loaded = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
+        let flagged = try #require(loaded.detector.trainingScores).filter { Double($0) > loaded.threshold }.count
+        #expect(abs(flagged - 20) <= 1)
+        #expect(loaded.metadata?.training?["threshold_rule"] == .string("fp_rate"))
+        #expect(loaded.metadata?.training?["threshold_rate"] == .number(0.02))
+        let json = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "pca", "--fp-rate", "0.02", "--train", trainFile, "--test", testFile, "--out", model,
+             "--json"]) as? Fit)
+        let output = try JSONDecoder().decode(Fit.Output.self, from: Data(try json.render().utf8))
+        #expect(try #require(output.test).rocAUC > 0.95)
     }
 }
 

@@ -24,10 +24,10 @@ enum PlantedOutliers {
     }
 }
 
-/// What the three classical detectors share: convergence, reproducibility, model files, bad input.
+/// What the classical detectors share: convergence, reproducibility, model files, bad input.
 @Suite struct ClassicDetectorTests {
     enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case isolationForest, ecod, knn
+        case isolationForest, ecod, knn, pca
         var testDescription: String { rawValue }
 
         func fit(_ x: Matrix, seed: UInt64 = 7, contamination: Double = 0.1) throws -> any FittedDetector {
@@ -36,6 +36,7 @@ enum PlantedOutliers {
             case .isolationForest: return try IsolationForest(contamination: contamination).fit(x, using: &random)
             case .ecod: return try ECOD(contamination: contamination).fit(x, using: &random)
             case .knn: return try KNearestNeighbors(contamination: contamination).fit(x, using: &random)
+            case .pca: return try PCA(contamination: contamination).fit(x, using: &random)
             }
         }
 
@@ -44,6 +45,7 @@ enum PlantedOutliers {
             case .isolationForest: return try DetectorFile.decode(FittedIsolationForest.self, from: file)
             case .ecod: return try DetectorFile.decode(FittedECOD.self, from: file)
             case .knn: return try DetectorFile.decode(FittedKNearestNeighbors.self, from: file)
+            case .pca: return try DetectorFile.decode(FittedPCA.self, from: file)
             }
         }
     }
@@ -105,7 +107,8 @@ enum PlantedOutliers {
         IsolationForest(trees: 0) as any Detector, IsolationForest(trees: -3), IsolationForest(subsample: 1),
         IsolationForest(contamination: 0), IsolationForest(contamination: 0.7), ECOD(contamination: 0.51),
         ECOD(contamination: -0.1), KNearestNeighbors(k: 0), KNearestNeighbors(k: -1),
-        KNearestNeighbors(contamination: 0.6),
+        KNearestNeighbors(contamination: 0.6), PCA(variance: 0), PCA(variance: 1.5), PCA(variance: .nan),
+        PCA(contamination: 0.6),
     ])
     func invalidConfiguration(detector: any Detector) {
         #expect(throws: ConfigurationError.self) { try detector.validate() }

@@ -18,6 +18,9 @@ public struct DetectorOptions: Sendable, Equatable {
     public var members: [String]?
     public var normalization: String?
     public var combination: String?
+    /// PCA: the share of variance kept, and the statistic (`combined`, `q`, `t2`).
+    public var variance: Double?
+    public var statistic: String?
 
     public init(contamination: Double = Contamination.default) {
         self.contamination = contamination
@@ -73,6 +76,16 @@ public enum DetectorCatalog {
         },
         Entry(names: ["ecod"], summary: "empirical-CDF outlier detection, parameter-free (Li et al. 2022)") { options in
             ECOD(contamination: options.contamination)
+        },
+        Entry(names: ["pca", "principal-components"],
+              summary: "principal components: Hotelling's T² and the squared prediction error Q (Shyu et al. 2003); --variance sets the share kept, --statistic the score") { options in
+            let statistic = try options.statistic.map { value in
+                guard let parsed = PCA.Statistic(rawValue: value.lowercased()) else {
+                    throw ConfigurationError.invalidSetting(name: "statistic", reason: "expected combined, q or t2, found \(value)")
+                }
+                return parsed
+            } ?? .combined
+            return PCA(contamination: options.contamination, variance: options.variance ?? 0.95, statistic: statistic)
         },
         Entry(names: ["knn", "k-nearest-neighbors"], summary: "distance to the k-th (or mean/median of k) nearest neighbours") { options in
             let method = try options.method.map { value in

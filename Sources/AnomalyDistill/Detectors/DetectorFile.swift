@@ -11,7 +11,7 @@ public enum DetectorFile {
     public static let detectors: [any FittedDetector.Type] = [
         FittedIsolationForest.self, FittedECOD.self, FittedKNearestNeighbors.self, FittedEnsemble.self,
         FittedAutoencoder.self, FittedDeepSVDD.self, FittedSupervisedNetwork.self, FittedMOGAAL.self,
-        FittedDiscrepancy.self, FittedGradientBoosting.self,
+        FittedDiscrepancy.self, FittedGradientBoosting.self, FittedPCA.self,
     ]
 
     /// ``detectors`` by kind.

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""SKAB (Skoltech Anomaly Benchmark) with anomaly-distill, next to its peers, in one run.
+
+Two protocols on the shared files (../shared/data/skab_*.csv; see its README for the sources):
+
+1. **Novelty, anomaly-free training** (the issue's ROC-AUC bar): fit on `skab_anomaly_free.csv` (normal operation
+   of the rig), score `skab_valve1`, `skab_valve2` and `skab_other`, ROC-AUC per file. Peers in the same run:
+   scikit-learn `PCA(0.95)` reconstruction error Q and `IsolationForest(random_state=0)`, trained the same way.
+
+2. **SKAB's outlier-detection protocol** (its baseline notebooks, e.g. `notebooks/Conv-AE.ipynb` at waico/SKAB):
+   each of the 34 experiments (16 valve1, 4 valve2, 14 other) is its own problem. The first 400 rows of an
+   experiment (anomaly-free in every experiment) train the detector (`fit --train`), the threshold comes from a
+   false-positive budget on them (`--fp-rate`, SKAB's upper control limit on the training residuals), and every
+   row of the experiment is scored (`score`). The 0/1 predictions of all experiments are concatenated and compared
+   with SKAB's `anomaly` column: F1, FAR (false alarms / normal rows) and MAR (missed / anomalous rows), as
+   SKAB's `evaluating(..., metric='binary')`. The leaderboard's figures (SKAB README, outlier detection, out of
+   the box) are printed beside ours; they come from the notebooks, not from this run.
+   The shared files join the experiments in order; their row counts are in the data README and below.
+
+Usage: python3 Scripts/skab.py [--binary PATH] [--detectors pca,iforest] [--fp-rate 0.01] [--json OUT]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.environ.get("ANOMALY_DISTILL_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
+# Rows per experiment, in file order (../shared/data/README.md).
+EXPERIMENTS = {
+    "valve1": [1147, 1145, 1075, 1148, 1095, 1154, 1154, 1094, 1144, 1148, 1146, 1141, 1140, 1140, 1139, 1150],
+    "valve2": [1125, 1063, 1129, 995],
+    "other": [745, 780, 1137, 1191, 1155, 1147, 1090, 1147, 1144, 1327, 1190, 1048, 923, 905],
+}
+LEADERBOARD = {  # SKAB README, outlier detection, out-of-the-box algorithms: F1, FAR %, MAR %
+    "Conv-AE": (0.79, 13.69, 17.77), "MSET": (0.73, 20.82, 20.08), "LSTM-AE": (0.68, 14.24, 35.56),
+    "T2+Q (PCA)": (0.67, 13.95, 36.32), "Vanilla AE": (0.45, 7.55, 66.60), "Isolation forest": (0.40, 6.86, 72.09),
+}
+TRAIN_ROWS = 400
+
+
+def roc_auc(labels, scores):
+    """Mann–Whitney ROC-AUC with midranks (scikit-learn's value)."""
+    labels = np.asarray(labels)
+    ranks = pd.Series(scores).rank(method="average").to_numpy()
+    positives = labels == 1
+    n1, n0 = positives.sum(), (~positives).sum()
+    return float((ranks[positives].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def run(binary, *args):
+    result = subprocess.run([binary, *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join([binary, *args])} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def scores_of(binary, model, data, folder):
+    out = os.path.join(folder, "scores.csv")
+    run(binary, "score", "--model", model, data, "--columns", "score,is_anomaly", "--output", out)
+    frame = pd.read_csv(out)
+    return frame["score"].to_numpy(), frame["is_anomaly"].to_numpy()
+
+
+def detector_args(name, fp_rate):
+    return ["--detector", name, "--fp-rate", str(fp_rate), "--seed", "0", "--quiet"]
+
+
+def novelty(binary, detectors, fp_rate, folder):
+    train = os.path.join(DATA, "skab_anomaly_free.csv")
+    rows = {}
+    for name in detectors:
+        model = os.path.join(folder, f"{name}.safetensors")
+        run(binary, "fit", *detector_args(name, fp_rate), "--train", train,
+            "--test", os.path.join(DATA, "skab_valve1.csv"), "--out", model)
+        rows[f"anomaly-distill {name}"] = {
+            f: roc_auc(pd.read_csv(os.path.join(DATA, f"skab_{f}.csv"))["label"],
+                       scores_of(binary, model, os.path.join(DATA, f"skab_{f}.csv"), folder)[0])
+            for f in EXPERIMENTS}
+    try:
+        from sklearn.decomposition import PCA
+        from sklearn.ensemble import IsolationForest
+        from sklearn.preprocessing import StandardScaler
+    except ImportError:
+        print("scikit-learn is not installed: the peer rows are skipped (pip install scikit-learn)", file=sys.stderr)
+        return rows
+    frame = pd.read_csv(train)
+    columns = [c for c in frame.columns if c not in ("datetime", "label")]
+    scaler = StandardScaler().fit(frame[columns])
+    pca = PCA(0.95).fit(scaler.transform(frame[columns]))
+    forest = IsolationForest(random_state=0).fit(scaler.transform(frame[columns]))
+    pca_row, forest_row = {}, {}
+    for f in EXPERIMENTS:
+        test = pd.read_csv(os.path.join(DATA, f"skab_{f}.csv"))
+        z = scaler.transform(test[columns])
+        q = ((z - pca.inverse_transform(pca.transform(z))) ** 2).sum(axis=1)
+        pca_row[f] = roc_auc(test["label"], q)
+        forest_row[f] = roc_auc(test["label"], -forest.score_samples(z))
+    rows["scikit-learn PCA(0.95) Q"] = pca_row
+    rows["scikit-learn IsolationForest"] = forest_row
+    return rows
+
+
+def skab_protocol(binary, detectors, fp_rate, folder):
+    results = {}
+    experiments = []
+    for f, counts in EXPERIMENTS.items():
+        frame = pd.read_csv(os.path.join(DATA, f"skab_{f}.csv"))
+        if sum(counts) != len(frame):
+            sys.exit(f"skab_{f}.csv has {len(frame)} rows, the README's experiments {sum(counts)}")
+        start = 0
+        for i, count in enumerate(counts):
+            experiments.append((f"{f}/{i}", frame.iloc[start:start + count]))
+            start += count
+    for name in detectors:
+        predicted, truth, aucs = [], [], []
+        for key, frame in experiments:
+            train = os.path.join(folder, "train.csv")
+            test = os.path.join(folder, "test.csv")
+            frame.iloc[:TRAIN_ROWS].to_csv(train, index=False)
+            frame.to_csv(test, index=False)
+            model = os.path.join(folder, "experiment.safetensors")
+            run(binary, "fit", *detector_args(name, fp_rate), "--train", train, "--test", test, "--out", model)
+            scores, flags = scores_of(binary, model, test, folder)
+            predicted.append(flags)
+            truth.append(frame["label"].to_numpy())
+            if 0 < truth[-1].sum() < len(truth[-1]):
+                aucs.append(roc_auc(truth[-1], scores))
+        p, y = np.concatenate(predicted), np.concatenate(truth)
+        tp, fp = int(((p == 1) & (y == 1)).sum()), int(((p == 1) & (y == 0)).sum())
+        fn, tn = int(((p == 0) & (y == 1)).sum()), int(((p == 0) & (y == 0)).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        results[name] = {"f1": f1, "far": 100 * fp / (fp + tn), "mar": 100 * fn / (fn + tp),
+                         "mean_experiment_roc_auc": float(np.mean(aucs)), "experiments": len(experiments)}
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "anomaly-distill"))
+    parser.add_argument("--detectors", default="pca,iforest,ecod")
+    parser.add_argument("--fp-rate", type=float, default=0.01)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    if not os.path.exists(os.path.join(DATA, "skab_anomaly_free.csv")):
+        sys.exit(f"no SKAB data under {DATA} (set ANOMALY_DISTILL_DATA)")
+    if not os.path.exists(args.binary):
+        sys.exit(f"no binary at {args.binary}: swift build -c release --product anomaly-distill")
+    detectors = [d for d in args.detectors.split(",") if d]
+    with tempfile.TemporaryDirectory() as folder:
+        rows = novelty(args.binary, detectors, args.fp_rate, folder)
+        protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder)
+    print("1. Trained on skab_anomaly_free.csv: test ROC-AUC")
+    print(f"{'model':34} {'valve1':>7} {'valve2':>7} {'other':>7} {'mean':>7}")
+    for model, row in rows.items():
+        values = [row[f] for f in EXPERIMENTS]
+        print(f"{model:34} " + " ".join(f"{v:7.3f}" for v in values) + f" {np.mean(values):7.3f}")
+    print(f"\n2. SKAB outlier-detection protocol: 34 experiments, first {TRAIN_ROWS} rows train, "
+          f"threshold at --fp-rate {args.fp_rate}")
+    print(f"{'model':34} {'F1':>6} {'FAR %':>7} {'MAR %':>7} {'mean ROC-AUC':>13}")
+    for name, r in protocol.items():
+        print(f"{'anomaly-distill ' + name:34} {r['f1']:6.2f} {r['far']:7.2f} {r['mar']:7.2f} "
+              f"{r['mean_experiment_roc_auc']:13.3f}")
+    for name, (f1, far, mar) in LEADERBOARD.items():
+        print(f"{'leaderboard ' + name:34} {f1:6.2f} {far:7.2f} {mar:7.2f} {'–':>13}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"anomaly_free": rows, "skab_protocol": protocol, "fp_rate": args.fp_rate}, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()
