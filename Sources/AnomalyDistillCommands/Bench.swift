@@ -46,7 +46,7 @@ struct Bench: AsyncParsableCommand {
 
     func render() throws -> String {
         let scoring = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
-        let table = try Table.read(data, options: ReadOptions(schema: scoring.schema))
+        let table = try scoring.readTable(data)
         let result = try ScoringBenchmark.measure(
             scoring, on: try scoring.rows(table),
             options: ScoringBenchmark.Options(batchRows: batchRows, minimumSeconds: seconds, explanations: true))

@@ -76,7 +76,7 @@ struct Evaluate: AsyncParsableCommand {
         var chosen = strategy
         if let model, let data {
             let scoring = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
-            let table = try Table.read(data, options: ReadOptions(schema: scoring.schema))
+            let table = try scoring.readTable(data)
             values = try scoring.score(table).scores.map(Double.init)
             labels = try table.requireLabels()
             file = data

@@ -10,6 +10,7 @@ struct Fit: AsyncParsableCommand {
     @OptionGroup var detector: DetectorArguments
     @OptionGroup var source: SourceArguments
     @OptionGroup var data: DataOptions
+    @OptionGroup var windowOptions: WindowArguments
 
     @Option(help: "The model file to write (.safetensors).")
     var out: String
@@ -50,8 +51,8 @@ struct Fit: AsyncParsableCommand {
         let configured = try detector.makeDetector()
         progress.stage("Fitting \(configured.description)")
         let result = try progress.withBar {
-            try DetectorRun.fit(configured, source: source.source, options: data.readOptions, seed: source.seed,
-                                useLabels: true)
+            try DetectorRun.fit(configured, source: source.source, options: data.readOptions,
+                                window: windowOptions.request, seed: source.seed, useLabels: true)
         }
         try writeModel(result, to: file)
         progress.stage("Saved \(out)")

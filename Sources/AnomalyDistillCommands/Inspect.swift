@@ -77,6 +77,12 @@ extension Inspect {
                          + (schema.labelColumn.map { "; label column \($0)" } ?? ""))
             lines.append("Columns:    " + schema.columns.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))
             if let preprocessor { lines.append("Scaling:    " + Self.scaling(preprocessor)) }
+            if let window = preprocessor?.window {
+                lines.append("Window:     \(window.length) readings, \(window.features.rawValue) of "
+                             + window.inputs.joined(separator: ", ") + "; ordered by "
+                             + (window.timeColumn.map { "\($0) (restarts where it goes back)" } ?? "file order")
+                             + "; input columns: " + window.input.columns.map(\.name).joined(separator: ", "))
+            }
         } else {
             lines.append("Features:   no schema stored (the model scores preprocessed rows only)")
         }

@@ -11,6 +11,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var studentOptions: StudentArguments
     @OptionGroup var source: SourceArguments
     @OptionGroup var data: DataOptions
+    @OptionGroup var windowOptions: WindowArguments
 
     @Option(help: "The student model file to write (.safetensors).")
     var out: String
@@ -40,7 +41,8 @@ struct Run: AsyncParsableCommand {
         progress.stage("Teacher: \(configured.description)")
         let result = try progress.withBar {
             try DistillationRun.run(teacher: configured, distiller: distiller, source: source.source,
-                                    options: data.readOptions, seed: source.seed, useLabels: studentOptions.useLabels)
+                                    options: data.readOptions, window: windowOptions.request, seed: source.seed,
+                                    useLabels: studentOptions.useLabels)
         }
         let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
                                           outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json)

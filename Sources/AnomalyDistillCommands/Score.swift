@@ -90,6 +90,9 @@ struct Score: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         do {
             let summary = try execute(report: { Standard.error($0) })
+            if summary.restarts > 0 {
+                Standard.error("the time column went back \(Format.integer(summary.restarts)) time(s): the window restarted there")
+            }
             if summary.skipped > 0 {
                 Standard.error("\(Format.integer(summary.skipped)) row(s) skipped; \(Format.integer(summary.rows)) scored")
             }

@@ -66,6 +66,8 @@ public final class ModelStore: Sendable {
     }
 
     private static func load(_ path: String, threshold: Double?) throws -> ScoringModel {
-        try ScoringModel(contentsOf: URL(fileURLWithPath: path), threshold: threshold)
+        let model = try ScoringModel(contentsOf: URL(fileURLWithPath: path), threshold: threshold)
+        try model.requireRowModel(for: "the server")
+        return model
     }
 }

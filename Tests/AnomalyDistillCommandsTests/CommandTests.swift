@@ -140,6 +140,10 @@ import Testing
              "expected combined, q or t2, found spe"),
             (["fit", "--detector", "pca", "--data", "d.csv", "--out", "m", "--variance", "1.2"],
              "expected a share of variance in (0, 1], found 1.2"),
+            (["fit", "--data", "d.csv", "--out", "m", "--window", "1"], "--window must be in [2, 10000], found 1"),
+            (["fit", "--data", "d.csv", "--out", "m", "--time-column", "t"], "--window-features and --time-column need --window"),
+            (["fit", "--data", "d.csv", "--out", "m", "--window", "5", "--window-features", "deltas"],
+             "--window-features must be stats or lags, found deltas"),
         ] {
             let error = #expect(throws: (any Error).self) { try AnomalyDistillCommand.parseAsRoot(arguments) }
             #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(message) } == true, "\(String(describing: error))")
@@ -178,6 +182,41 @@ extension FitCommandTests {
              "--json"]) as? Fit)
         let output = try JSONDecoder().decode(Fit.Output.self, from: Data(try json.render().utf8))
         #expect(try #require(output.test).rocAUC > 0.95)
+    }
+}
+
+extension FitCommandTests {
+    @Test("run --window: teacher and student read windows; score streams the student with state; errors name the window")
+    func windows() throws {
+        var random = RandomSource(seed: 5)
+        var text = "timestamp,x,y,label\n"
+        for i in 0..<600 {
+            let anomaly = (400..<420).contains(i)
+            let x = sin(Double(i) / 5) + 0.05 * random.normal()
+            let y = anomaly ? 0.5 * random.normal() : cos(Double(i) / 5) + 0.05 * random.normal()  // noise, not a wave
+            text += "\(1_700_000_000 + i),\(x),\(y),\(anomaly ? 1 : 0)\n"
+        }
+        let data = try CommandTests.write(text)
+        let student = FileManager.default.temporaryDirectory.appendingPathComponent("window-\(UUID().uuidString).safetensors").path
+        let scores = student + ".csv"
+        defer { for p in [data, student, scores] { try? FileManager.default.removeItem(atPath: p) } }
+        let run = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "pca", "--window", "8", "--data", data, "--out", student, "--student-epochs", "20",
+             "--quiet"]) as? Run)
+        _ = try run.render()
+        let inspect = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", student]) as? Inspect)
+        #expect(try inspect.render().contains("Window:     8 readings, stats of x, y; ordered by timestamp"))
+        let score = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["score", "-m", student, data, "--columns", "score", "--output", scores]) as? Score)
+        let summary = try score.execute(report: { _ in })
+        #expect(summary.rows == 600 && summary.restarts == 0)
+        let values = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").dropFirst().map { Double(String($0))! }
+        let labels = (0..<600).map { (400..<420).contains($0) ? 1 : 0 }
+        #expect(try Metrics.rocAUC(scores: values.map(Float.init), labels: labels) > 0.9)
+        let tooLong = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "pca", "--window", "700", "--data", data, "--out", student]) as? Fit)
+        let error = #expect(throws: (any Error).self) { try tooLong.render() }
+        #expect(error.map { AnomalyDistillCommand.message(for: $0).contains("longer than the 600 training rows") } == true)
     }
 }
 

@@ -50,8 +50,12 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     public var scaling: Scaling
     /// The feature columns, in the order of the output.
     public var features: [Feature]
-    /// The schema of the data the preprocessor was fitted on (label and ignored columns included).
+    /// The schema of the data the preprocessor was fitted on (label and ignored columns included); with a
+    /// ``window``, the windowed rows' schema (``Window/outputSchema``).
     public var schema: Schema
+    /// The window that turns raw rows into the rows this preprocessor reads, for time series; `nil` for rows
+    /// scored one at a time. Raw files and streams then have ``Window/input``'s columns.
+    public var window: Window?
 
     /// Number of output columns.
     public var outputWidth: Int { features.reduce(0) { $0 + $1.width } }
@@ -171,6 +175,12 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     /// What is wrong with a preprocessor read from a file (a scale of 0, a non-finite statistic, a repeated
     /// name), or `nil` when it can be used.
     public var problem: String? {
+        if let window {
+            if let problem = window.problem { return problem }
+            guard window.outputSchema == schema else {
+                return "the window's output columns are not the preprocessing's schema"
+            }
+        }
         var names = Set<String>()
         for feature in features {
             guard names.insert(feature.name).inserted else { return "feature \(feature.name.debugDescription) appears twice" }

@@ -42,6 +42,8 @@ public enum ModelError: Error, Sendable, Equatable {
     case unsupportedFormatVersion(file: String, found: Int, supported: Int)
     /// The model is of another kind than the caller asked for.
     case wrongModelKind(file: String, expected: String, found: String)
+    /// The model reads windows of past readings (state between rows), and the caller scores rows one at a time.
+    case windowed(file: String, length: Int, use: String)
 }
 
 extension ModelError: CustomStringConvertible {
@@ -99,6 +101,8 @@ extension ModelError: CustomStringConvertible {
             return "\(file): expected model format version \(range), found \(found)\(hint)"
         case let .wrongModelKind(file, expected, found):
             return "\(file): expected a model of kind \(expected.debugDescription), found \(found.debugDescription)"
+        case let .windowed(file, length, use):
+            return "\(file): the model reads windows of \(length) readings, so it keeps state from row to row and \(use) cannot take it; score its streams with `anomaly-distill score` (a file or standard input)"
         }
     }
 }

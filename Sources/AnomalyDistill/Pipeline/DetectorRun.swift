@@ -10,6 +10,20 @@ public enum DataSource: Sendable {
     case table(Table, testFraction: Double)
 }
 
+/// A window to fit on the training rows (``Window``): its length, what it becomes, the ordering column.
+public struct WindowRequest: Sendable, Equatable {
+    public var length: Int
+    public var features: Window.Features
+    /// `nil`: the file's timestamp column, if it has one.
+    public var timeColumn: String?
+
+    public init(length: Int, features: Window.Features = .stats, timeColumn: String? = nil) {
+        self.length = length
+        self.features = features
+        self.timeColumn = timeColumn
+    }
+}
+
 /// What fitting a detector on data produced: the model, its preprocessing and the test metrics.
 public struct DetectorRunResult: Sendable {
     public var detector: any FittedDetector
@@ -35,12 +49,14 @@ public enum DetectorRun {
     ///   - seed: Seeds the split and the detector.
     ///   - useLabels: Give the training labels to the detector (the supervised network needs them).
     /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
+    ///   - window: Turns rows into windows of past readings first (time series), or `nil`.
     public static func fit(_ detector: any Detector, source: DataSource, options: ReadOptions = ReadOptions(),
-                           seed: UInt64, useLabels: Bool = false) throws -> DetectorRunResult {
+                           window: WindowRequest? = nil, seed: UInt64, useLabels: Bool = false) throws -> DetectorRunResult {
         try detector.validate()
         var random = RandomSource(seed: seed)
-        let (train, test) = try readTables(source, options: options, random: &random)
-        let preprocessor = try Preprocessor.fit(train, scaling: detector.inputScaling)
+        let (train, test, fittedWindow) = try readTables(source, options: options, window: window, random: &random)
+        var preprocessor = try Preprocessor.fit(train, scaling: detector.inputScaling)
+        preprocessor.window = fittedWindow
         let x = try preprocessor.transform(train)
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?
@@ -62,6 +78,65 @@ public enum DetectorRun {
                                  testRows: test?.rowCount ?? 0, testReport: report,
                                  fitSeconds: fitDuration.seconds, scoreSeconds: scoreDuration.seconds,
                                  testScores: testScores)
+    }
+
+    /// The train and test tables of a source (test `nil` for a single file with test fraction 0), windowed when
+    /// `window` asks for it.
+    ///
+    /// With a window, a single file is windowed whole, in file order, before the split (a random split of windows,
+    /// each built from the rows before it in the file); a training file and a test file are each their own series,
+    /// with the window fitted on the training file. The time column is read from the files themselves.
+    ///
+    /// - Returns: The tables, and the fitted window (`nil` without one).
+    public static func readTables(_ source: DataSource, options: ReadOptions, window request: WindowRequest?,
+                                  random: inout RandomSource) throws -> (train: Table, test: Table?, window: Window?) {
+        guard let request else {
+            let (train, test) = try readTables(source, options: options, random: &random)
+            return (train, test, nil)
+        }
+        var options = options
+        if let time = request.timeColumn { options.ignore.insert(time) }
+        func times(_ path: String?, _ window: Window) throws -> [TimeKey?]? {
+            guard let path, let column = window.timeColumn else { return nil }
+            return try TimeColumn.read(path, column: column)
+        }
+        switch source {
+        case let .trainTest(trainPath, testPath):
+            let raw = try Table.read(trainPath, options: options)
+            let window = try Window.fit(raw, length: request.length, features: request.features, timeColumn: request.timeColumn)
+            let train = try window.apply(raw, times: times(trainPath, window)).table
+            let test = try window.apply(Table.read(testPath, options: ReadOptions(schema: raw.schema)),
+                                        times: times(testPath, window)).table
+            return (train, test, window)
+        case let .single(path, testFraction):
+            let raw = try Table.read(path, options: options)
+            let window = try Window.fit(raw, length: request.length, features: request.features, timeColumn: request.timeColumn)
+            let (train, test) = try split(window.apply(raw, times: times(path, window)).table, testFraction: testFraction,
+                                          random: &random)
+            return (train, test, window)
+        case let .table(table, testFraction):
+            let window = try Window.fit(table, length: request.length, features: request.features, timeColumn: request.timeColumn)
+            let (train, test) = try split(window.apply(table, times: nil).table, testFraction: testFraction, random: &random)
+            return (train, test, window)
+        }
+    }
+
+    /// The train and test tables of a source read with a fitted `window` (a saved model's): raw rows with the
+    /// window's input schema, each file its own series.
+    public static func readTables(_ source: DataSource, window: Window,
+                                  random: inout RandomSource) throws -> (train: Table, test: Table?) {
+        func windowed(_ path: String) throws -> Table {
+            let times = try window.timeColumn.map { try TimeColumn.read(path, column: $0) }
+            return try window.apply(Table.read(path, options: ReadOptions(schema: window.input)), times: times).table
+        }
+        switch source {
+        case let .trainTest(trainPath, testPath):
+            return (try windowed(trainPath), try windowed(testPath))
+        case let .single(path, testFraction):
+            return try split(windowed(path), testFraction: testFraction, random: &random)
+        case let .table(table, testFraction):
+            return try split(window.apply(table, times: nil).table, testFraction: testFraction, random: &random)
+        }
     }
 
     /// The train and test tables of a source (test `nil` for a single file with test fraction 0).

@@ -30,13 +30,16 @@ public enum DistillationRun {
     ///   - source: One file (split with the seed) or train and test files.
     ///   - useLabels: Give the training labels to the student's hard loss (and to a supervised teacher).
     /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
+    ///   - window: Turns rows into windows of past readings first (time series), or `nil`.
     public static func run(teacher: any Detector, distiller: Distiller, source: DataSource,
-                           options: ReadOptions = ReadOptions(), seed: UInt64, useLabels: Bool = false) throws -> DistillationRunResult {
+                           options: ReadOptions = ReadOptions(), window: WindowRequest? = nil, seed: UInt64,
+                           useLabels: Bool = false) throws -> DistillationRunResult {
         try teacher.validate()
         try distiller.validate()
         var random = RandomSource(seed: seed)
-        let (train, test) = try DetectorRun.readTables(source, options: options, random: &random)
-        let preprocessor = try Preprocessor.fit(train, scaling: teacher.inputScaling)
+        let (train, test, fittedWindow) = try DetectorRun.readTables(source, options: options, window: window, random: &random)
+        var preprocessor = try Preprocessor.fit(train, scaling: teacher.inputScaling)
+        preprocessor.window = fittedWindow
         let x = try preprocessor.transform(train)
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?
@@ -66,8 +69,8 @@ public enum DistillationRun {
                                             found: teacher.modelKind)
         }
         var random = RandomSource(seed: seed)
-        let (train, test) = try DetectorRun.readTables(source, options: ReadOptions(schema: preprocessor.schema),
-                                                       random: &random)
+        let (train, test) = try preprocessor.window.map { try DetectorRun.readTables(source, window: $0, random: &random) }
+            ?? DetectorRun.readTables(source, options: ReadOptions(schema: preprocessor.schema), random: &random)
         let x = try preprocessor.transform(train)
         return try finish(teacher: teacher, teacherFitSeconds: 0, distiller: distiller, preprocessor: preprocessor, x: x,
                           trainLabels: useLabels ? train.labels : nil, test: test, random: &random)

@@ -67,6 +67,8 @@ public struct ScoreStream {
         public var anomalies = 0
         /// Records left out (``ErrorPolicy/skip``).
         public var skipped = 0
+        /// Windowed models: times the series restarted because the time column went backwards.
+        public var restarts = 0
     }
 
     public let model: ScoringModel
@@ -116,8 +118,26 @@ public struct ScoreStream {
             guard let index = seen[name] else { throw DataError.missingColumn(file: path, name: name, available: header) }
             return index
         }
-        let numericPositions = try model.numericFeatures.map { try position($0.name) }
+        // A windowed model reads its window's input columns (and the time column) and keeps the last readings.
+        let window = model.window
+        let numericNames = window?.inputs ?? model.numericFeatures.map(\.name)
+        let numericPositions = try numericNames.map { try position($0) }
+        let windowed = window != nil
         let categoricalPositions = try model.categoricalFeatures.map { try position($0.name) }
+        let timePosition = try window?.timeColumn.map { try position($0) }
+        var windowState = window.map(WindowState.init)
+        // Where each of the window's derived values goes among the model's numeric features.
+        let derivedToFeature: [Int] = try window.map { window in
+            let index = Dictionary(model.numericFeatures.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+            return try window.outputNames.map { name in
+                guard let k = index[name] else {
+                    throw DataError.schemaMismatch(file: model.file ?? "model", reason: "the window's column \(name.debugDescription) is not a feature of the model")
+                }
+                return k
+            }
+        } ?? []
+        var rawRow = [Float](repeating: .nan, count: numericPositions.count)
+        var derivedRow = [Float](repeating: 0, count: derivedToFeature.count)
 
         let writer = OutputWriter(options: options, inputHeader: header)
         var summary = Summary()
@@ -176,6 +196,7 @@ public struct ScoreStream {
             batchToFeature.append(column)
         }
         let fastEligible = model.categoricalFeatures.isEmpty && !options.keepInput && !numericPositions.isEmpty
+            && window == nil
         var batches = [NumericBatch(), NumericBatch()]
         let nNumeric = model.numericFeatures.count, nCategorical = model.categoricalFeatures.count
         var numericRow = [Float](repeating: .nan, count: nNumeric)
@@ -215,12 +236,11 @@ public struct ScoreStream {
                                               found: records.fieldCount)
                 }
                 for (k, position) in numericPositions.enumerated() {
-                    let name = model.numericFeatures[k].name
-                    guard let value = try records.number(position, column: name) else {
-                        throw DataError.notANumber(records.location(field: position), column: name,
+                    guard let value = try records.number(position, column: numericNames[k]) else {
+                        throw DataError.notANumber(records.location(field: position), column: numericNames[k],
                                                    found: records.excerpt(position))
                     }
-                    numericRow[k] = value
+                    if windowed { rawRow[k] = value } else { numericRow[k] = value }
                 }
                 for (k, position) in categoricalPositions.enumerated() {
                     let feature = model.categoricalFeatures[k]
@@ -233,6 +253,14 @@ public struct ScoreStream {
                 report("skipped: \(error)")
                 continue
             }
+            if windowed {
+                // Only a row that parsed enters the window.
+                if let timePosition { records.withField(timePosition) { windowState!.order(field: $0) } }
+                rawRow.withUnsafeBufferPointer { raw in
+                    derivedRow.withUnsafeMutableBufferPointer { windowState!.push(raw, into: $0) }
+                }
+                for (k, feature) in derivedToFeature.enumerated() { numericRow[feature] = derivedRow[k] }
+            }
             rows.numeric.append(contentsOf: numericRow)
             rows.categories.append(contentsOf: categoricalRow)
             rows.count += 1
@@ -241,6 +269,7 @@ public struct ScoreStream {
         }
         records.willRead = nil
         try flush()
+        summary.restarts = windowState?.restarts ?? 0
         return summary
     }
 }

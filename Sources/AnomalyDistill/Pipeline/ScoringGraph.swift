@@ -82,8 +82,9 @@ extension ScoringModel {
     /// The model's computation as a ``ScoringGraph``.
     ///
     /// - Throws: `ExportError.unsupportedKind` for a model that is not a network, `.unsupportedLayers` for a
-    ///   network that does not fold.
+    ///   network that does not fold, `ModelError.windowed` for a model with a window (state between rows).
     public func graph() throws -> ScoringGraph {
+        try requireRowModel(for: "ONNX export")
         let columns: [ScoringGraph.Column] = layout.map { item in
             item.numeric ? .numeric(numericFeatures[item.index]) : .categorical(categoricalFeatures[item.index])
         }

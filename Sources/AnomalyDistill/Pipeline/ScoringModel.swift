@@ -87,6 +87,30 @@ public struct ScoringModel: Sendable {
     /// The schema column of each feature, for rows given with one value per schema column.
     let featureColumns: [Int]
 
+    /// The window raw rows go through first (time series), or `nil`: see ``Window``. A windowed model's
+    /// ``schema``, features and batch methods are those of the windowed rows; ``inputSchema`` is what files give,
+    /// ``readTable(_:)`` reads and windows a file, and ``ScoreStream`` keeps the window's state.
+    public var window: Window? { preprocessor.window }
+    /// The columns raw files must have: the window's input schema, or ``schema``.
+    public var inputSchema: Schema { window?.input ?? schema }
+
+    /// Reads a data file for this model: with the model's columns, windowed in file order when the model has a
+    /// window (the time column read from the same file).
+    /// - Throws: `DataError` for a file that cannot be read or lacks a column.
+    public func readTable(_ path: String) throws -> Table {
+        let table = try Table.read(path, options: ReadOptions(schema: inputSchema))
+        guard let window else { return table }
+        let times = try window.timeColumn.map { try TimeColumn.read(path, column: $0) }
+        return try window.apply(table, times: times).table
+    }
+
+    /// Throws unless the model scores rows one at a time (it has no window).
+    /// - Parameter use: What cannot take a windowed model, for the message (`"the server"`).
+    /// - Throws: `ModelError.windowed`.
+    public func requireRowModel(for use: String) throws {
+        if let window { throw ModelError.windowed(file: file ?? "model", length: window.length, use: use) }
+    }
+
     /// The model's kind (`student_mlp`, `isolation_forest`, ...).
     public var kind: String { detector.modelKind }
     /// The columns the model reads (label and ignored columns included, as at training).
