@@ -67,15 +67,20 @@ def scores_of(binary, model, data, folder):
     return frame["score"].to_numpy(), frame["is_anomaly"].to_numpy()
 
 
+WINDOW = []  # --window N [--window-features F], from the command line
+
+
 def detector_args(name, fp_rate):
-    return ["--detector", name, "--fp-rate", str(fp_rate), "--seed", "0", "--quiet"]
+    """`name` is a detector, optionally with its own options after colons: `autoencoder:--epochs:50`."""
+    name, *options = name.split(":")
+    return ["--detector", name, *options, "--fp-rate", str(fp_rate), "--seed", "0", "--quiet", *WINDOW]
 
 
 def novelty(binary, detectors, fp_rate, folder):
     train = os.path.join(DATA, "skab_anomaly_free.csv")
     rows = {}
     for name in detectors:
-        model = os.path.join(folder, f"{name}.safetensors")
+        model = os.path.join(folder, "novelty.safetensors")
         run(binary, "fit", *detector_args(name, fp_rate), "--train", train,
             "--test", os.path.join(DATA, "skab_valve1.csv"), "--out", model)
         rows[f"anomaly-distill {name}"] = {
@@ -145,8 +150,12 @@ def main():
     parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "anomaly-distill"))
     parser.add_argument("--detectors", default="pca,iforest,ecod")
     parser.add_argument("--fp-rate", type=float, default=0.01)
+    parser.add_argument("--window", type=int, help="fit every detector on windows of this many readings")
+    parser.add_argument("--window-features", default="stats", help="stats or lags")
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.window:
+        WINDOW.extend(["--window", str(args.window), "--window-features", args.window_features])
     if not os.path.exists(os.path.join(DATA, "skab_anomaly_free.csv")):
         sys.exit(f"no SKAB data under {DATA} (set ANOMALY_DISTILL_DATA)")
     if not os.path.exists(args.binary):
@@ -155,13 +164,15 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         rows = novelty(args.binary, detectors, args.fp_rate, folder)
         protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder)
-    print("1. Trained on skab_anomaly_free.csv: test ROC-AUC")
+    print(f"1. Trained on skab_anomaly_free.csv: test ROC-AUC ({'windows of %d readings' % args.window if args.window else 'no windows'}"
+          "; the scikit-learn peers have none)")
     print(f"{'model':34} {'valve1':>7} {'valve2':>7} {'other':>7} {'mean':>7}")
     for model, row in rows.items():
         values = [row[f] for f in EXPERIMENTS]
         print(f"{model:34} " + " ".join(f"{v:7.3f}" for v in values) + f" {np.mean(values):7.3f}")
+    window = f"windows of {args.window} readings ({args.window_features})" if args.window else "no windows"
     print(f"\n2. SKAB outlier-detection protocol: 34 experiments, first {TRAIN_ROWS} rows train, "
-          f"threshold at --fp-rate {args.fp_rate}")
+          f"threshold at --fp-rate {args.fp_rate}, {window}")
     print(f"{'model':34} {'F1':>6} {'FAR %':>7} {'MAR %':>7} {'mean ROC-AUC':>13}")
     for name, r in protocol.items():
         print(f"{'anomaly-distill ' + name:34} {r['f1']:6.2f} {r['far']:7.2f} {r['mar']:7.2f} "

@@ -49,7 +49,15 @@ struct Score: AsyncParsableCommand {
         discussion: "K ≥ 1; more than the model's feature columns is capped at their number. A reason whose value was missing reads \"COLUMN (imputed)\"."))
     var explain: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Every K rows, report drift on standard error: the population stability index (PSI) of the scores and of each numeric feature against the training data.",
+        discussion: "K in [10, 1000000000]. Below 0.1 stable, 0.1–0.25 moved, above 0.25 an alarm (Siddiqi 2006); the last, shorter block is reported at the end."))
+    var monitor: Int?
+
     func validate() throws {
+        if let monitor, !(10...1_000_000_000).contains(monitor) {
+            throw ValidationError("--monitor must be in [10, 1000000000], found \(monitor)")
+        }
         guard ScoreStream.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be csv or jsonl, found \"\(format)\"")
         }
@@ -82,7 +90,7 @@ struct Score: AsyncParsableCommand {
         get throws {
             ScoreStream.Options(format: ScoreStream.Format(rawValue: format) ?? .csv, columns: try outputColumns(),
                                 keepInput: keepInput, onError: ScoreStream.ErrorPolicy(rawValue: onError) ?? .fail,
-                                chunkRows: chunkRows, explain: explain ?? 0)
+                                chunkRows: chunkRows, explain: explain ?? 0, monitorEvery: monitor)
         }
     }
 

@@ -38,12 +38,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Flag rows with score > this value instead of the model's threshold.")
     var threshold: Double?
 
+    @Option(name: .customLong("monitor-rows"),
+            help: "Scored rows per drift block: GET /metrics reports each block's population stability index of the scores and of each numeric feature against the training data (anomaly_distill_drift_psi).")
+    var monitorRows: Int = 10_000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     var settings: ServerSettings {
         ServerSettings(modelPath: model, host: host, port: port, maxBodyBytes: maxBodyBytes, maxRows: maxRows,
-                       threshold: threshold)
+                       threshold: threshold, driftRows: monitorRows)
     }
 
     func validate() throws {

@@ -35,7 +35,8 @@ public enum ScoringService {
     ) throws -> some ApplicationProtocol {
         try settings.validate()
         let store = try ModelStore(path: settings.modelPath, threshold: settings.threshold)
-        return buildApplication(store: store, settings: settings, logger: logger, onListening: onListening)
+        return buildApplication(store: store, settings: settings, metrics: ServerMetrics(driftRows: settings.driftRows),
+                                logger: logger, onListening: onListening)
     }
 
     /// The application over a model store already loaded.
@@ -167,6 +168,7 @@ public enum ScoringService {
         do {
             let rows = try body.withUnsafeReadableBytes { try served.model.parseScoreRequest($0, limits: limits) }
             scores = try served.model.scores(rows)
+            metrics.observe(rows, scores: scores, model: served.model)
             if explain > 0 {
                 guard served.model.canExplain else {
                     let answer = ServiceError(status: .unprocessableContent, code: "explanation_unsupported",

@@ -1,3 +1,4 @@
+import AnomalyDistill
 import CoreMetrics
 import Foundation
 import Metrics
@@ -13,6 +14,10 @@ import Prometheus
 /// - `anomaly_distill_rows_scored_total`, `anomaly_distill_anomalies_flagged_total`
 /// - `anomaly_distill_model_info{model_id,kind}`: 1 for the model serving, 0 for those it replaced
 /// - `anomaly_distill_model_reloads_total{result}`: `ok` or `failed`
+/// - `anomaly_distill_drift_psi{series}`: the population stability index (`DriftMonitor`) of the last completed
+///   block of ``driftRows`` scored rows against the training data, for `series="score"` and each numeric feature
+///   (`series="feature:NAME"`); above 0.25 is an alarm. The block restarts when the model is reloaded.
+/// - `anomaly_distill_drift_alarms_total`: blocks whose scores or a feature drifted past 0.25
 public final class ServerMetrics: Sendable {
     /// The histogram's buckets: one-row requests take tens of microseconds.
     public static let latencyBuckets: [Duration] = [
@@ -28,6 +33,11 @@ public final class ServerMetrics: Sendable {
     private let requests = NIOLockedValueBox<[RequestKey: CoreMetrics.Counter]>([:])
     private let latencies = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
     private let models = NIOLockedValueBox<[[String]: CoreMetrics.Gauge]>([:])
+    /// Rows per drift block.
+    public let driftRows: Int
+    private let drift = NIOLockedValueBox<(model: String, monitor: DriftMonitor)?>(nil)
+    private let driftGauges = NIOLockedValueBox<[String: CoreMetrics.Gauge]>([:])
+    private let driftAlarms: CoreMetrics.Counter
 
     private struct RequestKey: Hashable {
         var route: String
@@ -35,13 +45,37 @@ public final class ServerMetrics: Sendable {
         var status: Int
     }
 
-    public init() {
+    /// - Parameter driftRows: Rows per drift block (at least 1).
+    public init(driftRows: Int = 10_000) {
+        self.driftRows = max(1, driftRows)
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
         rowsScored = CoreMetrics.Counter(label: "anomaly_distill_rows_scored_total", factory: factory)
         anomaliesFlagged = CoreMetrics.Counter(label: "anomaly_distill_anomalies_flagged_total", factory: factory)
+        driftAlarms = CoreMetrics.Counter(label: "anomaly_distill_drift_alarms_total", factory: factory)
+    }
+
+    /// Adds scored rows to the drift monitor of `model` (a new one when the model changed) and publishes each
+    /// completed block's PSIs.
+    public func observe(_ rows: RawRows, scores: [Float], model: ScoringModel) {
+        let reports = drift.withLockedValue { state -> [DriftMonitor.Report] in
+            if state?.model != model.id { state = (model.id, DriftMonitor(model: model, every: driftRows)) }
+            return state!.monitor.add(rows, scores: scores)
+        }
+        for report in reports {
+            if report.alarm { driftAlarms.increment() }
+            let values = [("score", report.scorePSI)] + report.features.map { ("feature:" + $0.name, $0.psi) }
+            driftGauges.withLockedValue { gauges in
+                for (series, psi) in values {
+                    let gauge = gauges[series] ?? CoreMetrics.Gauge(label: "anomaly_distill_drift_psi",
+                                                                    dimensions: [("series", series)], factory: factory)
+                    gauges[series] = gauge
+                    gauge.record(psi)
+                }
+            }
+        }
     }
 
     /// Counts one answered request and its latency. `route` is the matched route's pattern (or

@@ -12,14 +12,18 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxRows: Int
     /// Flags rows with score > this value instead of the model's threshold.
     public var threshold: Double?
+    /// Scored rows per drift block (the `anomaly_distill_drift_psi` gauges).
+    public var driftRows: Int
 
     /// The limits a setting may take.
     public static let portRange = 0...65_535
     public static let bodyBytesRange = 1...(1 << 30)
     public static let rowsRange = 1...1_000_000
+    public static let driftRowsRange = 10...1_000_000_000
 
     public init(modelPath: String, host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 << 20,
-                maxRows: Int = 10_000, threshold: Double? = nil) {
+                maxRows: Int = 10_000, threshold: Double? = nil, driftRows: Int = 10_000) {
+        self.driftRows = driftRows
         self.modelPath = modelPath
         self.host = host
         self.port = port
@@ -42,6 +46,9 @@ public struct ServerSettings: Sendable, Equatable {
         }
         if let threshold, !threshold.isFinite {
             throw SettingsError("--threshold must be a finite number, found \(threshold)")
+        }
+        guard Self.driftRowsRange.contains(driftRows) else {
+            throw SettingsError("--monitor-rows must be in [10, \(Self.driftRowsRange.upperBound)], found \(driftRows)")
         }
     }
 

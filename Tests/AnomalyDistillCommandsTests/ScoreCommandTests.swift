@@ -62,6 +62,7 @@ enum SavedStudent {
     @Test("bad options are usage errors that name the option", arguments: [
         (["--threshold", "nan"], "--threshold"), (["--format", "xml"], "--format"), (["--on-error", "ignore"], "--on-error"),
         (["--columns", "label"], "--columns"), (["--output", ""], "--output"), (["--chunk-rows", "0"], "--chunk-rows"),
+        (["--monitor", "5"], "--monitor must be in [10, 1000000000], found 5"),
     ])
     func badOptions(options: [String], name: String) {
         let error = #expect(throws: (any Error).self) {

@@ -239,6 +239,10 @@ struct ServeTestError: Error, CustomStringConvertible {
         } catch {
             #expect(AnomalyDistillCommand.message(for: error).contains("--max-rows must be in [1, 1000000], found 0"))
         }
+        let monitor = #expect(throws: (any Error).self) {
+            try AnomalyDistillCommand.parseAsRoot(["serve", "-m", "x.safetensors", "--monitor-rows", "3"])
+        }
+        #expect(monitor.map { AnomalyDistillCommand.message(for: $0).contains("--monitor-rows must be in [10, 1000000000], found 3") } == true)
         let missing = FileManager.default.temporaryDirectory.appendingPathComponent("absent-\(UUID().uuidString).safetensors").path
         let server = Process()
         server.executableURL = try #require(ServerProcess.executable)

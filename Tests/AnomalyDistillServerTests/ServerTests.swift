@@ -316,6 +316,25 @@ import Testing
         #expect(counted == 2 * corpus.count, "\(text)")
     }
 
+    @Test("GET /metrics publishes each drift block's PSI of the scores and the features, and counts alarms")
+    func driftGauges() async throws {
+        let metrics = ServerMetrics(driftRows: 20)
+        let app = try ServerFixture.application(metrics: metrics)
+        try await app.test(.router) { client in
+            // 30 rows far outside the training data: the first block of 20 drifts.
+            let rows = (0..<30).map { _ in "[1000, -1000, \"red\"]" }.joined(separator: ",")
+            try await client.execute(uri: "/v1/score", method: .post, headers: ServerFixture.json,
+                                     body: ByteBuffer(string: #"{"rows": ["# + rows + "]}")) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                let score = text.split(separator: "\n").first { $0.hasPrefix(#"anomaly_distill_drift_psi{series="score"}"#) }
+                #expect(score.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }.map { $0 > 0.25 } == true, "\(text)")
+                #expect(text.contains(#"anomaly_distill_drift_psi{series="feature:"#))
+                #expect(text.contains("anomaly_distill_drift_alarms_total 1"), "\(text)")
+            }
+        }
+    }
+
     @Test("over a real socket: bad framing-free bodies and a body over the limit leave the server answering")
     func live() async throws {
         let app = try ServerFixture.application(maxBodyBytes: 4_096, maxRows: 50)

@@ -56,6 +56,9 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     /// The window that turns raw rows into the rows this preprocessor reads, for time series; `nil` for rows
     /// scored one at a time. Raw files and streams then have ``Window/input``'s columns.
     public var window: Window?
+    /// Each numeric feature's training distribution in ten decile bins, by name, for drift monitoring (`nil` in
+    /// files written before it was kept).
+    public var reference: [String: BinnedDistribution]?
 
     /// Number of output columns.
     public var outputWidth: Int { features.reduce(0) { $0 + $1.width } }
@@ -78,10 +81,12 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     public static func fit(_ table: Table, scaling: Scaling = .standard) throws -> Preprocessor {
         guard table.rowCount > 0 else { throw DataError.noRows(file: table.source) }
         var features: [Feature] = []
+        var reference: [String: BinnedDistribution] = [:]
         for (column, values) in zip(table.schema.columns, table.values) {
             switch (column.kind, values) {
             case (.numeric, .numeric(let numbers)):
                 let present = numbers.filter { !$0.isNaN }.map(Double.init).sorted()
+                reference[column.name] = BinnedDistribution(sorted: present)
                 let median = quantile(present, 0.5) ?? 0
                 var center = 0.0, scale = 1.0
                 var quantiles: QuantileMap?
@@ -125,7 +130,7 @@ public struct Preprocessor: Codable, Sendable, Equatable {
                 continue
             }
         }
-        return Preprocessor(scaling: scaling, features: features, schema: table.schema)
+        return Preprocessor(scaling: scaling, features: features, schema: table.schema, reference: reference)
     }
 
     /// The preprocessed rows of `table`.
@@ -180,6 +185,9 @@ public struct Preprocessor: Codable, Sendable, Equatable {
             guard window.outputSchema == schema else {
                 return "the window's output columns are not the preprocessing's schema"
             }
+        }
+        for (name, distribution) in reference ?? [:] {
+            if let problem = distribution.problem { return "drift reference of \(name.debugDescription): \(problem)" }
         }
         var names = Set<String>()
         for feature in features {

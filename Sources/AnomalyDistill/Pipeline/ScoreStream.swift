@@ -47,9 +47,12 @@ public struct ScoreStream {
         /// lines a `reasons` array of `{"column", "contribution", "imputed"}`. Capped at the number of feature
         /// columns.
         public var explain: Int
+        /// Report drift (``DriftMonitor``) through `report` every this many rows, or `nil` for none.
+        public var monitorEvery: Int?
 
         public init(format: Format = .csv, columns: [Column] = Column.allCases, keepInput: Bool = false,
-                    onError: ErrorPolicy = .fail, chunkRows: Int = 16_384, explain: Int = 0) {
+                    onError: ErrorPolicy = .fail, chunkRows: Int = 16_384, explain: Int = 0, monitorEvery: Int? = nil) {
+            self.monitorEvery = monitorEvery
             self.format = format
             self.columns = columns
             self.keepInput = keepInput
@@ -69,6 +72,9 @@ public struct ScoreStream {
         public var skipped = 0
         /// Windowed models: times the series restarted because the time column went backwards.
         public var restarts = 0
+        /// Drift blocks reported (``Options/monitorEvery``), and those that raised an alarm.
+        public var driftReports = 0
+        public var driftAlarms = 0
     }
 
     public let model: ScoringModel
@@ -86,7 +92,8 @@ public struct ScoreStream {
     ///
     /// - Parameters:
     ///   - write: Receives the output in pieces (header first); may throw to stop (a closed pipe).
-    ///   - report: Receives one line per skipped record (``ErrorPolicy/skip``).
+    ///   - report: Receives one line per skipped record (``ErrorPolicy/skip``) and per drift block
+    ///     (``Options/monitorEvery``, ``DriftMonitor/Report/line``).
     /// - Throws: `DataError` naming file, line and column for a record that cannot be scored (with
     ///   ``ErrorPolicy/fail``), a header without a feature column of the model, an unreadable file; what
     ///   `write` throws; `AttributionError.unsupportedKind` (before any output) when reasons are asked of a
@@ -141,6 +148,14 @@ public struct ScoreStream {
 
         let writer = OutputWriter(options: options, inputHeader: header)
         var summary = Summary()
+        var driftMonitor = options.monitorEvery.map { DriftMonitor(model: model, every: $0) }
+        func drift(_ blocks: [DriftMonitor.Report]) {
+            for block in blocks {
+                summary.driftReports += 1
+                if block.alarm { summary.driftAlarms += 1 }
+                report(block.line)
+            }
+        }
         var rows = model.emptyRows()
         var inputs: [[String]] = []
         var pendingError: (any Error)?
@@ -151,6 +166,7 @@ public struct ScoreStream {
         func flush() throws {
             guard rows.count > 0 else { return }
             let scores = try model.scores(rows)
+            if driftMonitor != nil { drift(driftMonitor!.add(rows, scores: scores)) }
             let explanations = options.explain > 0 ? try model.explain(rows) : nil
             let parts = rows.count >= 8_192 ? 2 : 1
             let share = (rows.count + parts - 1) / parts
@@ -269,6 +285,7 @@ public struct ScoreStream {
         }
         records.willRead = nil
         try flush()
+        if let last = driftMonitor?.finish() { drift([last]) }
         summary.restarts = windowState?.restarts ?? 0
         return summary
     }
