@@ -87,6 +87,17 @@ def novelty(binary, detectors, fp_rate, folder):
             f: roc_auc(pd.read_csv(os.path.join(DATA, f"skab_{f}.csv"))["label"],
                        scores_of(binary, model, os.path.join(DATA, f"skab_{f}.csv"), folder)[0])
             for f in EXPERIMENTS}
+    for name in detectors:
+        # The student distilled from the same teacher (run), next to it, on each test file.
+        teacher_row, student_row = {}, {}
+        for f in EXPERIMENTS:
+            output = json.loads(run(binary, "run", *detector_args(name, fp_rate), "--train", train,
+                                    "--test", os.path.join(DATA, f"skab_{f}.csv"),
+                                    "--out", os.path.join(folder, "student.safetensors"), "--json"))
+            teacher_row[f] = output["teacher_test"]["roc_auc"]
+            student_row[f] = output["student_test"]["roc_auc"]
+        rows[f"  run: teacher {name}"] = teacher_row
+        rows[f"  run: student of {name}"] = student_row
     try:
         from sklearn.decomposition import PCA
         from sklearn.ensemble import IsolationForest

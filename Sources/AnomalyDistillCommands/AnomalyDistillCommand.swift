@@ -7,7 +7,7 @@ public struct AnomalyDistillCommand: AsyncParsableCommand {
         commandName: "anomaly-distill",
         abstract: "Train big anomaly detectors, distill them into small ones, evaluate and deploy them.",
         version: "0.1.0",
-        subcommands: [Demo.self, Run.self, Distill.self, Fit.self, Evaluate.self, Score.self, Serve.self, Bench.self, Export.self, Inspect.self]
+        subcommands: [Demo.self, Run.self, Distill.self, Fit.self, Adapt.self, Evaluate.self, Score.self, Serve.self, Bench.self, Export.self, Inspect.self]
     )
 
     public init() {}

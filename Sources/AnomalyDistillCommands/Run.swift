@@ -44,8 +44,11 @@ struct Run: AsyncParsableCommand {
                                     options: data.readOptions, window: windowOptions.request, seed: source.seed,
                                     useLabels: studentOptions.useLabels)
         }
+        let recipe = DistillationRecipe(teacher: teacher.detector, teacherOptions: teacher.options,
+                                        window: windowOptions.request, distiller: distiller)
         let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
-                                          outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json)
+                                          outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json,
+                                          recipe: recipe)
         progress.stage("Saved \(out)")
         return text
     }
@@ -146,9 +149,12 @@ enum StudentFile {
     /// Writes the student with its preprocessing and, when asked, the HTML report into the outputs opened
     /// before the work, then commits them — nothing is written unless everything before succeeded — and
     /// returns the comparison as a table or JSON.
+    /// - Parameter recipe: How the student was made, saved so that `adapt` can make it again on new data.
     static func finish(_ result: DistillationRunResult, teacher: String, student: String, outputs: CommandOutputs,
-                       title: String, json: Bool) throws -> String {
-        let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor)
+                       title: String, json: Bool, recipe: DistillationRecipe? = nil) throws -> String {
+        let training: JSONValue? = try recipe.map { ["recipe": try JSONValue(encoding: $0)] }
+        let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor,
+                                                          training: training)
         try ModelFile.write(tensors: tensors, metadata: metadata, to: outputs.model)
         let output = try DistillationOutput(result, teacher: teacher, student: student, model: outputs.model.path)
         if let report = outputs.report { try report.write(Array(try output.reportHTML(title: title).utf8)) }

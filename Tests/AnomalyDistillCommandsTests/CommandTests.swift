@@ -220,6 +220,73 @@ extension FitCommandTests {
     }
 }
 
+@Suite struct AdaptCommandTests {
+    /// A two-sensor series on a cycle; `offset` moves the operating point of `x`.
+    static func series(rows: Int, offset: Double, seed: UInt64) throws -> String {
+        var random = RandomSource(seed: seed)
+        var text = "timestamp,x,y,label\n"
+        for i in 0..<rows {
+            text += "\(1_700_000_000 + i),\(offset + sin(Double(i) / 6) + 0.05 * random.normal()),\(cos(Double(i) / 6) + 0.05 * random.normal()),0\n"
+        }
+        return try CommandTests.write(text)
+    }
+
+    static func flagged(_ model: String, _ data: String) throws -> Int {
+        let score = try #require(try AnomalyDistillCommand.parseAsRoot(["score", "-m", model, data, "--output", model + ".csv"]) as? Score)
+        defer { try? FileManager.default.removeItem(atPath: model + ".csv") }
+        return try score.execute(report: { _ in }).anomalies
+    }
+
+    @Test("adapt refits the teacher on recent rows and re-distils the student: the moved operating point is normal again")
+    func adapts() throws {
+        let old = try Self.series(rows: 800, offset: 0, seed: 1), recent = try Self.series(rows: 800, offset: 6, seed: 2)
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("adapt-\(UUID().uuidString).safetensors").path
+        let adapted = model + ".new.safetensors"
+        defer { for p in [old, recent, model, adapted] { try? FileManager.default.removeItem(atPath: p) } }
+        let run = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "pca", "--fp-rate", "0.02", "--window", "6", "--data", old, "--test-fraction", "0",
+             "--out", model, "--student-epochs", "30", "--quiet"]) as? Run)
+        _ = try run.render()
+        #expect(try Self.flagged(model, recent) > 700)
+        let adapt = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["adapt", "-m", model, "--data", recent, "--out", adapted, "--json"]) as? Adapt)
+        let output = try JSONDecoder().decode(Adapt.Output.self, from: Data(try adapt.render().utf8))
+        #expect(output.rows == 800 && output.teacher == "pca")
+        #expect(try Self.flagged(adapted, recent) < 80)
+        let before = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
+        let after = try ScoringModel(contentsOf: URL(fileURLWithPath: adapted))
+        #expect(after.window?.length == 6 && after.metadata?.training?["recipe"] == before.metadata?.training?["recipe"])
+        #expect((after.detector as? FittedStudent)?.network.architecture == (before.detector as? FittedStudent)?.network.architecture)
+    }
+
+    @Test("adapt refuses data without the model's columns, a teacher file and a student without a recipe; nothing is written")
+    func refuses() throws {
+        let old = try Self.series(rows: 300, offset: 0, seed: 3)
+        let missing = try CommandTests.write("timestamp,x,label\n1,0.5,0\n2,0.6,0\n")
+        let directory = FileManager.default.temporaryDirectory
+        let student = directory.appendingPathComponent("adapt-s-\(UUID().uuidString).safetensors").path
+        let teacher = directory.appendingPathComponent("adapt-t-\(UUID().uuidString).safetensors").path
+        let plain = directory.appendingPathComponent("adapt-p-\(UUID().uuidString).safetensors").path
+        let out = directory.appendingPathComponent("adapt-o-\(UUID().uuidString).safetensors").path
+        defer { for p in [old, missing, student, teacher, plain, out] { try? FileManager.default.removeItem(atPath: p) } }
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "pca", "--data", old, "--test-fraction", "0", "--out", student, "--student-epochs", "5",
+             "--quiet"]) as? Run).render()
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["fit", "--detector", "pca", "--data", old, "--test-fraction", "0", "--out", teacher, "--quiet"]) as? Fit).render()
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["distill", "--teacher", teacher, "--data", old, "--test-fraction", "0", "--out", plain, "--student-epochs", "5",
+             "--quiet"]) as? Distill).render()
+        for (model, data, words) in [(student, missing, "\"y\""), (teacher, old, "expected a model of kind \"a student"),
+                                     (plain, old, "expected the recipe the student was made with")] {
+            let adapt = try #require(try AnomalyDistillCommand.parseAsRoot(["adapt", "-m", model, "--data", data, "--out", out]) as? Adapt)
+            let error = #expect(throws: (any Error).self) { try adapt.render() }
+            #expect(error.map { AnomalyDistillCommand.message(for: $0).contains(words) } == true, "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+}
+
 @Suite struct DistillationCommandTests {
     @Test("demo runs the whole pipeline on the embedded data and saves a student that loads")
     func demo() throws {

@@ -1,6 +1,6 @@
 /// Settings a user can give any detector by name (the command line's detector options). Each
 /// detector reads the ones it knows; `nil` keeps the detector's own default.
-public struct DetectorOptions: Sendable, Equatable {
+public struct DetectorOptions: Sendable, Equatable, Codable {
     public var contamination: Double = Contamination.default
     /// Isolation forest: trees and subsample size.
     public var trees: Int?

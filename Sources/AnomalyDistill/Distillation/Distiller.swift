@@ -101,12 +101,14 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     ///   - teacher: A fitted detector over `x`'s features.
     ///   - x: The teacher's training rows (preprocessed features).
     ///   - labels: Optional 0/1 labels of the rows of `x`, mixed in with weight 1 − α (soft targets only).
+    ///   - warmStart: A student to start from (adaptive re-distillation): its weights replace the random
+    ///     initialisation when its network has this distiller's architecture for `x`; otherwise it is not used.
     ///   - random: The seeded generator for the probes, the weights and the shuffles.
     /// - Returns: The student, a perceptron or a linear model (``FittedStudent/shape``).
     /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `DataError.schemaMismatch` when
     ///   `x` does not fit the teacher, `TrainingError.diverged` when training diverges (nothing is returned).
     /// - Complexity: O(epochs · min(rows, rowsPerEpoch) · parameters) plus one teacher scoring pass.
-    public func distill(teacher: any FittedDetector, x: Matrix, labels: [Int]? = nil,
+    public func distill(teacher: any FittedDetector, x: Matrix, labels: [Int]? = nil, warmStart: FittedStudent? = nil,
                         using random: inout RandomSource) throws -> FittedStudent {
         try validate()
         try NeuralScoring.checkTrainingInput(x, labels: labels)
@@ -138,6 +140,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         let shape: FittedStudent.Shape = student.hiddenWidths(featureCount: x.columns).isEmpty ? .linear : .mlp
         let name = shape.rawValue
         var network = Network(architecture: architecture, initialization: .heUniform, random: &random)
+        if let warmStart, warmStart.network.architecture == network.architecture { network = warmStart.network }
         var adam = Adam(learningRate: Float(learningRate), weightDecay: Float(weightDecay))
         var training = EpochTraining(epochs: epochs, batchSize: batchSize, patience: patience, keepsBest: true,
                                      rowsPerEpoch: rowsPerEpoch, name: name)

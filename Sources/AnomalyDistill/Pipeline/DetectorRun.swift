@@ -11,7 +11,7 @@ public enum DataSource: Sendable {
 }
 
 /// A window to fit on the training rows (``Window``): its length, what it becomes, the ordering column.
-public struct WindowRequest: Sendable, Equatable {
+public struct WindowRequest: Sendable, Equatable, Codable {
     public var length: Int
     public var features: Window.Features
     /// `nil`: the file's timestamp column, if it has one.

@@ -31,9 +31,10 @@ public enum DistillationRun {
     ///   - useLabels: Give the training labels to the student's hard loss (and to a supervised teacher).
     /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
     ///   - window: Turns rows into windows of past readings first (time series), or `nil`.
+    ///   - warmStart: A student whose weights the new one starts from (``Adaptation``), or `nil`.
     public static func run(teacher: any Detector, distiller: Distiller, source: DataSource,
                            options: ReadOptions = ReadOptions(), window: WindowRequest? = nil, seed: UInt64,
-                           useLabels: Bool = false) throws -> DistillationRunResult {
+                           useLabels: Bool = false, warmStart: FittedStudent? = nil) throws -> DistillationRunResult {
         try teacher.validate()
         try distiller.validate()
         var random = RandomSource(seed: seed)
@@ -49,7 +50,7 @@ public enum DistillationRun {
         guard let fitted else { throw TrainingError.noTrainingRows }
         return try finish(teacher: fitted, teacherFitSeconds: fitTime.seconds, distiller: distiller,
                           preprocessor: preprocessor, x: x, trainLabels: useLabels ? train.labels : nil, test: test,
-                          random: &random)
+                          warmStart: warmStart, random: &random)
     }
 
     /// Distils a student from a saved teacher (a model file with its preprocessing).
@@ -78,11 +79,12 @@ public enum DistillationRun {
 
     private static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
                                preprocessor: Preprocessor, x: Matrix, trainLabels: [Int]?, test: Table?,
-                               random: inout RandomSource) throws -> DistillationRunResult {
+                               warmStart: FittedStudent? = nil, random: inout RandomSource) throws -> DistillationRunResult {
         let clock = ContinuousClock()
         var student: FittedStudent?
         let distillTime = try clock.measure {
-            student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, using: &random)
+            student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, warmStart: warmStart,
+                                            using: &random)
         }
         guard let student else { throw TrainingError.noTrainingRows }
         let testInputs = try test.map { try preprocessor.transform($0) } ?? Matrix(rows: 0, columns: x.columns)
