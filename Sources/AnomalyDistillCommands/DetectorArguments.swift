@@ -49,6 +49,8 @@ struct DetectorArguments: ParsableArguments {
     @Option(help: "Ensemble: mean, max or aom.")
     var combination: String?
 
+    @OptionGroup var windowOptions: WindowArguments
+
     @Option(parsing: .unconditional, help: "PCA: the share of the training variance the kept components explain, in (0, 1] (default 0.95).")
     var variance: Double?
 
@@ -117,6 +119,8 @@ struct DetectorArguments: ParsableArguments {
         options.combination = combination
         options.variance = variance
         options.statistic = statistic
+        options.windowSteps = windowOptions.window
+        options.lagWindows = windowOptions.request?.features == .lags
         return options
     }
 

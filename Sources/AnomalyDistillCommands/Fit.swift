@@ -10,7 +10,6 @@ struct Fit: AsyncParsableCommand {
     @OptionGroup var detector: DetectorArguments
     @OptionGroup var source: SourceArguments
     @OptionGroup var data: DataOptions
-    @OptionGroup var windowOptions: WindowArguments
 
     @Option(help: "The model file to write (.safetensors).")
     var out: String
@@ -52,7 +51,7 @@ struct Fit: AsyncParsableCommand {
         progress.stage("Fitting \(configured.description)")
         let result = try progress.withBar {
             try DetectorRun.fit(configured, source: source.source, options: data.readOptions,
-                                window: windowOptions.request, seed: source.seed, useLabels: true)
+                                window: detector.windowOptions.request, seed: source.seed, useLabels: true)
         }
         try writeModel(result, to: file)
         progress.stage("Saved \(out)")

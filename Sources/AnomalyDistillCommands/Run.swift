@@ -11,7 +11,6 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var studentOptions: StudentArguments
     @OptionGroup var source: SourceArguments
     @OptionGroup var data: DataOptions
-    @OptionGroup var windowOptions: WindowArguments
 
     @Option(help: "The student model file to write (.safetensors).")
     var out: String
@@ -41,11 +40,11 @@ struct Run: AsyncParsableCommand {
         progress.stage("Teacher: \(configured.description)")
         let result = try progress.withBar {
             try DistillationRun.run(teacher: configured, distiller: distiller, source: source.source,
-                                    options: data.readOptions, window: windowOptions.request, seed: source.seed,
+                                    options: data.readOptions, window: teacher.windowOptions.request, seed: source.seed,
                                     useLabels: studentOptions.useLabels)
         }
         let recipe = DistillationRecipe(teacher: teacher.detector, teacherOptions: teacher.options,
-                                        window: windowOptions.request, distiller: distiller)
+                                        window: teacher.windowOptions.request, distiller: distiller)
         let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
                                           outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json,
                                           recipe: recipe)

@@ -141,6 +141,8 @@ import Testing
             (["fit", "--detector", "pca", "--data", "d.csv", "--out", "m", "--variance", "1.2"],
              "expected a share of variance in (0, 1], found 1.2"),
             (["fit", "--data", "d.csv", "--out", "m", "--window", "1"], "--window must be in [2, 10000], found 1"),
+            (["fit", "--detector", "conv-autoencoder", "--data", "d.csv", "--out", "m", "--window", "10"],
+             "the conv-autoencoder reads windows of readings: give --window N --window-features lags"),
             (["fit", "--data", "d.csv", "--out", "m", "--time-column", "t"], "--window-features and --time-column need --window"),
             (["fit", "--data", "d.csv", "--out", "m", "--window", "5", "--window-features", "deltas"],
              "--window-features must be stats or lags, found deltas"),

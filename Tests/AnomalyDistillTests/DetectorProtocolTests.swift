@@ -57,6 +57,10 @@ import Testing
     func catalog(name: String) throws {
         var options = DetectorOptions()
         if name == "ensemble" { options.members = ["iforest", "ecod"] }
+        if name == "conv-autoencoder" {  // it reads lag windows, so it needs their length
+            options.windowSteps = 10
+            options.lagWindows = true
+        }
         let detector = try DetectorCatalog.make(name, options: options)
         #expect(detector.contamination == 0.1)
     }

@@ -91,8 +91,24 @@ extension FittedSupervisedNetwork: AttributingDetector {}
 
 extension FittedAutoencoder: AttributingDetector {
     /// Integrated gradients of the mean reconstruction distance from `baseline` (the mean of each network's).
+    /// A convolutional one (``ConvAutoencoder``) by each value's share of the squared reconstruction error,
+    /// `(zⱼ − ẑⱼ)² / ‖z − ẑ‖` in the standardised space, which sums to the score (reference 0).
     public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
         try checkWidth(x)
+        if isConvolutional {
+            let z = scaling.apply(x)
+            let rebuilt = NeuralScoring.outputs(network, z)
+            let scores = try self.scores(x)
+            var contributions = Matrix(rows: x.rows, columns: x.columns)
+            for r in 0..<x.rows where scores[r] > 0 {
+                for j in 0..<x.columns {
+                    let d = z[r, j] - rebuilt[r, j]
+                    contributions[r, j] = d * d / scores[r]
+                }
+            }
+            return FeatureAttributions(contributions: contributions, scores: scores,
+                                       references: [Float](repeating: 0, count: x.rows))
+        }
         // The score is the mean of the networks' distances, so its integrated gradients are the mean of theirs:
         // each network's path is cut at its own switch points only.
         var total: FeatureAttributions?

@@ -193,6 +193,15 @@ struct InputScaling: Sendable, Equatable {
 /// A fitted ``Autoencoder``: scores are reconstruction distances (PyOD's `decision_function`).
 public struct FittedAutoencoder: FittedDetector {
     public static let kind = "autoencoder"
+    /// Dense autoencoders and ``ConvAutoencoder``s (kind `conv_autoencoder`).
+    public static let kinds = [kind, convolutionalKind]
+    public static let convolutionalKind = "conv_autoencoder"
+    /// `conv_autoencoder` when the network convolves, else `autoencoder`.
+    public var modelKind: String { isConvolutional ? Self.convolutionalKind : Self.kind }
+    /// Whether the network starts with convolutions over windows (``ConvAutoencoder``).
+    public var isConvolutional: Bool {
+        network.architecture.layers.contains { if case .conv1d = $0 { true } else { false } }
+    }
     /// The trained networks (input → reconstruction); the score averages their distances.
     public var networks: [Network]
     /// The first network (the only one when ``Autoencoder/networks`` is 1).

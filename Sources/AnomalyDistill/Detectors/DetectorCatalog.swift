@@ -21,6 +21,10 @@ public struct DetectorOptions: Sendable, Equatable, Codable {
     /// PCA: the share of variance kept, and the statistic (`combined`, `q`, `t2`).
     public var variance: Double?
     public var statistic: String?
+    /// The window's readings per sensor (`--window`), for detectors that read windows (the conv-autoencoder);
+    /// `lagWindows` says whether they are lag windows.
+    public var windowSteps: Int?
+    public var lagWindows: Bool?
 
     public init(contamination: Double = Contamination.default) {
         self.contamination = contamination
@@ -98,6 +102,24 @@ public enum DetectorCatalog {
         },
         Entry(names: ["autoencoder", "ae", "auto-encoder"], summary: "deep autoencoder, reconstruction distance (Hinton & Salakhutdinov 2006)") { options in
             options.applyTraining(to: Autoencoder(contamination: options.contamination))
+        },
+        Entry(names: ["conv-autoencoder", "conv-ae", "cnn-autoencoder"],
+              summary: "1-D convolutional autoencoder over windows of the series (needs --window N --window-features lags), reconstruction distance; --hidden W sets the bottleneck") { options in
+            guard let steps = options.windowSteps, options.lagWindows == true else {
+                throw ConfigurationError.invalidSetting(
+                    name: "window", reason: "the conv-autoencoder reads windows of readings: give --window N --window-features lags")
+            }
+            var detector = ConvAutoencoder(steps: steps, contamination: options.contamination)
+            if let hidden = options.hidden {
+                guard hidden.count == 1 else {
+                    throw ConfigurationError.invalidSetting(name: "hidden", reason: "expected one width, the conv-autoencoder's bottleneck, found \(hidden.count)")
+                }
+                detector.bottleneck = hidden[0]
+            }
+            if let epochs = options.epochs { detector.epochs = epochs }
+            if let batchSize = options.batchSize { detector.batchSize = batchSize }
+            if let learningRate = options.learningRate { detector.learningRate = learningRate }
+            return detector
         },
         Entry(names: ["deep-svdd", "deepsvdd", "svdd"], summary: "Deep SVDD, one-class squared distance to a centre (Ruff et al. 2018)") { options in
             options.applyTraining(to: DeepSVDD(contamination: options.contamination))

@@ -9,6 +9,8 @@ public enum LayerSpecification: Codable, Sendable, Hashable, CustomStringConvert
     case dropout(rate: Double)
     /// ``BatchNorm`` over `features`.
     case batchNorm(features: Int, momentum: Double, epsilon: Double)
+    /// ``Conv1D``: `channels × steps` in, `filters × outputSteps` out.
+    case conv1d(channels: Int, steps: Int, filters: Int, kernel: Int, stride: Int)
 
     /// A layer of this description; a dense layer's weights are drawn from `random` with
     /// `initialization`, a dropout layer splits its mask generator from `random`.
@@ -22,6 +24,8 @@ public enum LayerSpecification: Codable, Sendable, Hashable, CustomStringConvert
             Dropout(rate: Float(rate), random: &random)
         case let .batchNorm(features, momentum, epsilon):
             BatchNorm(features: features, momentum: Float(momentum), epsilon: Float(epsilon))
+        case let .conv1d(channels, steps, filters, kernel, stride):
+            Conv1D(channels: channels, steps: steps, filters: filters, kernel: kernel, stride: stride, random: &random)
         }
     }
 
@@ -31,6 +35,8 @@ public enum LayerSpecification: Codable, Sendable, Hashable, CustomStringConvert
         case let .activation(activation): activation.description
         case let .dropout(rate): "Dropout(\(rate))"
         case let .batchNorm(features, _, _): "BatchNorm(\(features))"
+        case let .conv1d(channels, steps, filters, kernel, stride):
+            "Conv1D(\(channels)×\(steps) → \(filters)×\(Conv1D.outputSteps(steps: steps, kernel: kernel, stride: stride)), kernel \(kernel), stride \(stride))"
         }
     }
 }

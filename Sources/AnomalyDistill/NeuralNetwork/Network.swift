@@ -158,10 +158,11 @@ public struct Network: Sendable, CustomStringConvertible {
         return true
     }
 
-    /// `2 · Σ in · out` over the dense layers: one multiply and one add per weight (biases, normalisation
-    /// and activations are not counted).
+    /// `2 · Σ in · out` over the dense layers, and two per multiply-add of the convolutions: one multiply and
+    /// one add per weight use (biases, normalisation and activations are not counted).
     public var denseFLOPs: Double {
         layers.reduce(0) { total, layer in
+            if let convolution = layer as? Conv1D { return total + 2 * convolution.multiplyAdds }
             guard let dense = layer as? Dense else { return total }
             return total + 2 * Double(dense.inputs) * Double(dense.outputs)
         }

@@ -59,7 +59,12 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
     /// Number of outputs.
     public var outputWidth: Int {
         layers.reduce(inputWidth) { width, layer in
-            if case let .dense(_, outputs, _) = layer { outputs } else { width }
+            switch layer {
+            case let .dense(_, outputs, _): outputs
+            case let .conv1d(_, steps, filters, kernel, stride):
+                filters * Conv1D.outputSteps(steps: steps, kernel: kernel, stride: stride)
+            default: width
+            }
         }
     }
 
@@ -99,6 +104,14 @@ public struct NetworkArchitecture: Codable, Sendable, Hashable, CustomStringConv
                 }
             case .activation:
                 break
+            case let .conv1d(channels, steps, filters, kernel, stride):
+                guard channels * steps == width, channels > 0, steps > 0, filters > 0, kernel > 0, kernel <= steps,
+                      stride > 0, Conv1D.outputSteps(steps: steps, kernel: kernel, stride: stride) > 0 else {
+                    throw ConfigurationError.invalidSetting(
+                        name: "layers.\(index)",
+                        reason: "expected a convolution over \(width) values (channels × steps) with a kernel of at most the steps, found \(channels) × \(steps), kernel \(kernel), stride \(stride)")
+                }
+                width = filters * Conv1D.outputSteps(steps: steps, kernel: kernel, stride: stride)
             }
         }
     }
