@@ -29,6 +29,16 @@ public struct DetectorOptions: Sendable, Equatable, Codable {
     public init(contamination: Double = Contamination.default) {
         self.contamination = contamination
     }
+
+    /// snake_case in model files (a student's recipe), as the rest of the metadata.
+    enum CodingKeys: String, CodingKey {
+        case contamination, trees, subsample, neighbors, method, hidden, epochs, dropout, members, normalization
+        case combination, variance, statistic
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case windowSteps = "window_steps"
+        case lagWindows = "lag_windows"
+    }
 }
 
 /// The training settings the neural detectors share, so options apply to each the same way.

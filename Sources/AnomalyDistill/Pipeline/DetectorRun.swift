@@ -22,6 +22,11 @@ public struct WindowRequest: Sendable, Equatable, Codable {
         self.features = features
         self.timeColumn = timeColumn
     }
+
+    enum CodingKeys: String, CodingKey {
+        case length, features
+        case timeColumn = "time_column"
+    }
 }
 
 /// What fitting a detector on data produced: the model, its preprocessing and the test metrics.
