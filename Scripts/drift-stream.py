@@ -84,6 +84,7 @@ def main():
                         help="add a linear drift of this many standard deviations to the first three sensors")
     parser.add_argument("--step", action="store_true", help="with --drift: a jump at the middle, not a ramp")
     parser.add_argument("--seed", type=int, default=0, help="seeds the teacher, the students and river")
+    parser.add_argument("--trim", type=float, default=0, help="adapt --trim: the share of recent rows left out of the refit")
     parser.add_argument("--no-river", action="store_true")
     args = parser.parse_args()
     if not os.path.exists(args.binary):
@@ -138,7 +139,8 @@ def main():
             path = os.path.join(folder, "recent.csv")
             normal.to_csv(path, index=False)
             t = time.perf_counter()
-            run(args.binary, "adapt", "--model", run_model, "--data", path, "--out", model, "--seed", str(args.seed))
+            run(args.binary, "adapt", "--model", run_model, "--data", path, "--out", model, "--seed", str(args.seed),
+                "--trim", str(args.trim))
             adapt_seconds += time.perf_counter() - t
             adapts += 1
             run_model = model

@@ -31,12 +31,17 @@ struct Adapt: AsyncParsableCommand {
             help: "Most epochs for the new student (default: the recipe's; early stopping ends sooner), in [1, 100000].")
     var studentEpochs: Int?
 
+    @Option(parsing: .unconditional,
+            help: "The share of the recent rows, in [0, 0.5), that a first fit scores highest and that the refit leaves out (recent data with anomalies in it).")
+    var trim: Double = 0
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func validate() throws {
         guard !out.isEmpty else { throw ValidationError("--out must name a file, found an empty path") }
         try OptionRange.check(studentEpochs, SettingLimits.epochs, "--student-epochs")
+        guard trim >= 0 && trim < 0.5 else { throw ValidationError("--trim must be in [0, 0.5), found \(trim)") }
     }
 
     struct Output: Codable {
@@ -58,7 +63,7 @@ struct Adapt: AsyncParsableCommand {
         let file = try OutputFile.opening(out)
         let stored = try ModelFile.read(from: URL(fileURLWithPath: model))
         let result = try Adaptation.adapt(studentFile: URL(fileURLWithPath: model), recent: .single(data, testFraction: 0),
-                                          seed: seed, epochs: studentEpochs)
+                                          seed: seed, epochs: studentEpochs, trim: trim)
         let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor,
                                                           training: stored.metadata.training)
         try ModelFile.write(tensors: tensors, metadata: metadata, to: file)

@@ -261,6 +261,38 @@ extension FitCommandTests {
         #expect((after.detector as? FittedStudent)?.network.architecture == (before.detector as? FittedStudent)?.network.architecture)
     }
 
+    @Test("adapt --trim leaves the recent rows a first fit scores highest out of the refit: planted spikes stay anomalous")
+    func trim() throws {
+        let old = try Self.series(rows: 600, offset: 0, seed: 4)
+        var random = RandomSource(seed: 5)
+        var text = "timestamp,x,y,label\n"
+        for i in 0..<700 {
+            let spike = i % 7 == 3
+            text += "\(1_700_000_000 + i),\(6 + sin(Double(i) / 6) + 0.05 * random.normal()),\(cos(Double(i) / 6) + (spike ? 8 : 0) + 0.05 * random.normal()),\(spike ? 1 : 0)\n"
+        }
+        let recent = try CommandTests.write(text)
+        let directory = FileManager.default.temporaryDirectory
+        let model = directory.appendingPathComponent("trim-\(UUID().uuidString).safetensors").path
+        let plain = model + ".plain.safetensors", trimmed = model + ".trimmed.safetensors"
+        defer { for p in [old, recent, model, plain, trimmed] { try? FileManager.default.removeItem(atPath: p) } }
+        _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "pca", "--fp-rate", "0.02", "--data", old, "--test-fraction", "0", "--out", model,
+             "--student-epochs", "30", "--quiet"]) as? Run).render()
+        for (out, share) in [(plain, "0"), (trimmed, "0.2")] {
+            _ = try #require(try AnomalyDistillCommand.parseAsRoot(
+                ["adapt", "-m", model, "--data", recent, "--out", out, "--trim", share]) as? Adapt).render()
+        }
+        let evaluate = { (path: String) throws -> Double in
+            let command = try #require(try AnomalyDistillCommand.parseAsRoot(["evaluate", "--model", path, "--data", recent, "--json"]) as? Evaluate)
+            return try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try command.render().utf8)).report.recall
+        }
+        #expect(try evaluate(trimmed) > evaluate(plain) + 0.3)
+        let bad = #expect(throws: (any Error).self) {
+            try AnomalyDistillCommand.parseAsRoot(["adapt", "-m", model, "--data", recent, "--out", plain, "--trim", "0.5"])
+        }
+        #expect(bad.map { AnomalyDistillCommand.message(for: $0).contains("--trim must be in [0, 0.5), found 0.5") } == true)
+    }
+
     @Test("adapt refuses data without the model's columns, a teacher file and a student without a recipe; nothing is written")
     func refuses() throws {
         let old = try Self.series(rows: 300, offset: 0, seed: 3)

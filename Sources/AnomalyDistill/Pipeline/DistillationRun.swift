@@ -77,7 +77,7 @@ public enum DistillationRun {
                           trainLabels: useLabels ? train.labels : nil, test: test, random: &random)
     }
 
-    private static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
+    static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
                                preprocessor: Preprocessor, x: Matrix, trainLabels: [Int]?, test: Table?,
                                warmStart: FittedStudent? = nil, random: inout RandomSource) throws -> DistillationRunResult {
         let clock = ContinuousClock()
