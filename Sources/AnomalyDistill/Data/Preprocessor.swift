@@ -60,6 +60,9 @@ public struct Preprocessor: Codable, Sendable, Equatable {
     /// files written before it was kept).
     public var reference: [String: BinnedDistribution]?
 
+    /// The columns raw files must have: the window's input schema, or ``schema``.
+    public var inputSchema: Schema { window?.input ?? schema }
+
     /// Number of output columns.
     public var outputWidth: Int { features.reduce(0) { $0 + $1.width } }
 
@@ -85,7 +88,7 @@ public struct Preprocessor: Codable, Sendable, Equatable {
         for (column, values) in zip(table.schema.columns, table.values) {
             switch (column.kind, values) {
             case (.numeric, .numeric(let numbers)):
-                let present = numbers.filter { !$0.isNaN }.map(Double.init).sorted()
+                let present = Statistics.sortedPresent(numbers)
                 reference[column.name] = BinnedDistribution(sorted: present)
                 let median = quantile(present, 0.5) ?? 0
                 var center = 0.0, scale = 1.0

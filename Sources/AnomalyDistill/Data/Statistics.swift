@@ -31,6 +31,11 @@ public enum Statistics {
     }
 
     /// The arithmetic mean; 0 for no values.
+    /// The values that are not missing (`NaN`), in `Double`, ascending.
+    public static func sortedPresent(_ values: [Float]) -> [Double] {
+        values.filter { !$0.isNaN }.map(Double.init).sorted()
+    }
+
     public static func mean(_ values: some Collection<Double>) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }

@@ -120,11 +120,11 @@ public struct Window: Codable, Sendable, Equatable {
         }
         let time: String?
         if let timeColumn {
-            guard table.schema.columns.contains(where: { $0.name == timeColumn }) else {
+            guard let column = table.schema.columns.first(where: { $0.name == timeColumn }) else {
                 throw ConfigurationError.invalidSetting(
                     name: "time-column", reason: "expected a column of \(table.source), found none called \(timeColumn.debugDescription) (columns: \(table.schema.columns.map(\.name).joined(separator: ", ")))")
             }
-            guard table.schema.columns.first(where: { $0.name == timeColumn })?.kind != .numeric else {
+            guard column.kind != .numeric else {
                 throw ConfigurationError.invalidSetting(
                     name: "time-column", reason: "\(timeColumn.debugDescription) is a feature column; ignore it (--ignore) to order rows by it")
             }
@@ -136,7 +136,7 @@ public struct Window: Codable, Sendable, Equatable {
         for (column, values) in zip(table.schema.columns, table.values) {
             guard column.kind == .numeric, case let .numeric(numbers) = values else { continue }
             inputs.append(column.name)
-            let present = numbers.filter { !$0.isNaN }.map(Double.init).sorted()
+            let present = Statistics.sortedPresent(numbers)
             fills.append(present.isEmpty ? 0 : Float(Statistics.quantile(sorted: present, 0.5)))
         }
         guard !inputs.isEmpty else {
@@ -146,6 +146,18 @@ public struct Window: Codable, Sendable, Equatable {
                             input: table.schema)
         if let problem = window.problem { throw DataError.invalidInput(name: "window", reason: problem) }
         return window
+    }
+
+    /// The time column's keys in the file at `path`, one per row (`nil` when the window has no time column).
+    /// - Throws: `DataError` when the file cannot be read or lacks the column.
+    public func times(in path: String) throws -> [TimeKey?]? {
+        try timeColumn.map { try TimeColumn.read(path, column: $0) }
+    }
+
+    /// The file at `path` read with ``input`` and windowed, one series in file order.
+    /// - Throws: `DataError` for a file that cannot be read or lacks a column.
+    public func read(_ path: String) throws -> Table {
+        try apply(Table.read(path, options: ReadOptions(schema: input)), times: times(in: path)).table
     }
 
     /// The windowed rows of `table` (read with ``input``), one series in file order that restarts where
@@ -209,16 +221,6 @@ public enum TimeKey: Sendable, Equatable {
     public init?(_ bytes: UnsafeBufferPointer<UInt8>) {
         if bytes.isEmpty || TokenClass.isMissing(bytes) { return nil }
         if let number = Self.parseNumber(bytes) { self = .number(number) } else { self = .text(Array(bytes)) }
-    }
-
-    /// Whether `self` is earlier than `other`: numbers by value, otherwise bytes in lexicographic order.
-    public func isBefore(_ other: TimeKey) -> Bool {
-        switch (self, other) {
-        case let (.number(a), .number(b)): return a < b
-        case let (.text(a), .text(b)): return a.lexicographicallyPrecedes(b)
-        case let (.number(a), .text(b)): return Array(String(a).utf8).lexicographicallyPrecedes(b)
-        case let (.text(a), .number(b)): return a.lexicographicallyPrecedes(Array(String(b).utf8))
-        }
     }
 
     /// A decimal number (digits, signs, a point, an exponent: `strtod` must take every byte) that is finite,

@@ -101,23 +101,17 @@ public enum DetectorRun {
         }
         var options = options
         if let time = request.timeColumn { options.ignore.insert(time) }
-        func times(_ path: String?, _ window: Window) throws -> [TimeKey?]? {
-            guard let path, let column = window.timeColumn else { return nil }
-            return try TimeColumn.read(path, column: column)
-        }
         switch source {
         case let .trainTest(trainPath, testPath):
             let raw = try Table.read(trainPath, options: options)
             let window = try Window.fit(raw, length: request.length, features: request.features, timeColumn: request.timeColumn)
-            let train = try window.apply(raw, times: times(trainPath, window)).table
-            let test = try window.apply(Table.read(testPath, options: ReadOptions(schema: raw.schema)),
-                                        times: times(testPath, window)).table
-            return (train, test, window)
+            let train = try window.apply(raw, times: window.times(in: trainPath)).table
+            return (train, try window.read(testPath), window)
         case let .single(path, testFraction):
             let raw = try Table.read(path, options: options)
             let window = try Window.fit(raw, length: request.length, features: request.features, timeColumn: request.timeColumn)
-            let (train, test) = try split(window.apply(raw, times: times(path, window)).table, testFraction: testFraction,
-                                          random: &random)
+            let (train, test) = try split(window.apply(raw, times: window.times(in: path)).table,
+                                          testFraction: testFraction, random: &random)
             return (train, test, window)
         case let .table(table, testFraction):
             let window = try Window.fit(table, length: request.length, features: request.features, timeColumn: request.timeColumn)
@@ -130,15 +124,11 @@ public enum DetectorRun {
     /// window's input schema, each file its own series.
     public static func readTables(_ source: DataSource, window: Window,
                                   random: inout RandomSource) throws -> (train: Table, test: Table?) {
-        func windowed(_ path: String) throws -> Table {
-            let times = try window.timeColumn.map { try TimeColumn.read(path, column: $0) }
-            return try window.apply(Table.read(path, options: ReadOptions(schema: window.input)), times: times).table
-        }
         switch source {
         case let .trainTest(trainPath, testPath):
-            return (try windowed(trainPath), try windowed(testPath))
+            return (try window.read(trainPath), try window.read(testPath))
         case let .single(path, testFraction):
-            return try split(windowed(path), testFraction: testFraction, random: &random)
+            return try split(window.read(path), testFraction: testFraction, random: &random)
         case let .table(table, testFraction):
             return try split(window.apply(table, times: nil).table, testFraction: testFraction, random: &random)
         }

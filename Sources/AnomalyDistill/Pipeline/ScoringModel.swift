@@ -92,16 +92,13 @@ public struct ScoringModel: Sendable {
     /// ``readTable(_:)`` reads and windows a file, and ``ScoreStream`` keeps the window's state.
     public var window: Window? { preprocessor.window }
     /// The columns raw files must have: the window's input schema, or ``schema``.
-    public var inputSchema: Schema { window?.input ?? schema }
+    public var inputSchema: Schema { preprocessor.inputSchema }
 
     /// Reads a data file for this model: with the model's columns, windowed in file order when the model has a
-    /// window (the time column read from the same file).
+    /// window (``Window/read(_:)``).
     /// - Throws: `DataError` for a file that cannot be read or lacks a column.
     public func readTable(_ path: String) throws -> Table {
-        let table = try Table.read(path, options: ReadOptions(schema: inputSchema))
-        guard let window else { return table }
-        let times = try window.timeColumn.map { try TimeColumn.read(path, column: $0) }
-        return try window.apply(table, times: times).table
+        try window?.read(path) ?? Table.read(path, options: ReadOptions(schema: schema))
     }
 
     /// Throws unless the model scores rows one at a time (it has no window).
