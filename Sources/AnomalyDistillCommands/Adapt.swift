@@ -62,8 +62,8 @@ struct Adapt: AsyncParsableCommand {
     func render() throws -> String {
         let file = try OutputFile.opening(out)
         let stored = try ModelFile.read(from: URL(fileURLWithPath: model))
-        let result = try Adaptation.adapt(studentFile: URL(fileURLWithPath: model), recent: .single(data, testFraction: 0),
-                                          seed: seed, epochs: studentEpochs, trim: trim)
+        let result = try Adaptation.adapt(student: stored, recent: .single(data, testFraction: 0), seed: seed,
+                                          epochs: studentEpochs, trim: trim)
         let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor,
                                                           training: stored.metadata.training)
         try ModelFile.write(tensors: tensors, metadata: metadata, to: file)

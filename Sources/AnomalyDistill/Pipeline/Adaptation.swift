@@ -69,30 +69,26 @@ public enum Adaptation {
     /// student from it, warm-started from the old one.
     ///
     /// - Parameters:
-    ///   - studentFile: A student written by `run` (its file holds the recipe).
+    ///   - student: The file of a student written by `run` (it holds the recipe), read already.
     ///   - recent: The recent rows (normal operation; with a test fraction, the rest judge the result).
     ///   - seed: Seeds the teacher and the distillation.
     ///   - epochs: The most student epochs (`nil`: the recipe's); early stopping ends sooner.
+    ///   - trim: The share of the recent rows, in [0, 0.5), that the teacher fitted on all of them scores highest
+    ///     and that are left out of a second fit (recent data with anomalies in it: they should not become normal).
     /// - Returns: The run (new teacher, new student, preprocessing and window fitted on `recent`).
     /// - Throws: `ModelError.invalidMetadata` for a file without a recipe, `DataError.schemaMismatch` or
     ///   `DataError.missingColumn` naming the column when `recent` does not have the model's columns; what the
     ///   teacher and the distillation throw.
-    ///   - trim: The share of the recent rows, in [0, 0.5), that the teacher fitted on all of them scores highest
-    ///     and that are left out of a second fit (recent data with anomalies in it: they should not become normal).
-    public static func adapt(studentFile: URL, recent: DataSource, seed: UInt64, epochs: Int? = nil, trim: Double = 0,
-                             options: ReadOptions = ReadOptions()) throws -> DistillationRunResult {
-        guard trim >= 0 && trim < 0.5 else {
-            throw ConfigurationError.invalidSetting(name: "trim", reason: "expected a share in [0, 0.5), found \(trim)")
-        }
-        let file = try ModelFile.read(from: studentFile)
+    public static func adapt(student file: ModelFile, recent: DataSource, seed: UInt64, epochs: Int? = nil,
+                             trim: Double = 0, options: ReadOptions = ReadOptions()) throws -> DistillationRunResult {
         let (detector, stored) = try ModelRegistry.decode(file)
         guard let old = detector as? FittedStudent, let preprocessor = stored else {
-            throw ModelError.wrongModelKind(file: studentFile.path, expected: "a student (from run or distill)",
+            throw ModelError.wrongModelKind(file: file.file, expected: "a student (from run or distill)",
                                             found: detector.modelKind)
         }
-        guard let recipe = try DistillationRecipe.stored(in: file.metadata, file: studentFile.path) else {
+        guard let recipe = try DistillationRecipe.stored(in: file.metadata, file: file.file) else {
             throw ModelError.invalidMetadata(
-                file: studentFile.path, reason: "expected the recipe the student was made with (\"training.recipe\", written by run), found none")
+                file: file.file, reason: "expected the recipe the student was made with (\"training.recipe\", written by run), found none")
         }
         let teacher = try DetectorCatalog.make(recipe.teacher, options: recipe.teacherOptions)
         var distiller = try recipe.distiller(scaling: teacher.inputScaling)
@@ -105,28 +101,8 @@ public enum Adaptation {
         if let epochs { distiller.training.epochs = epochs }
         // The recent data must have the columns the model reads, of the same kinds.
         var read = options
-        read.schema = preprocessor.window?.input ?? preprocessor.schema
-        guard trim > 0 else {
-            return try DistillationRun.run(teacher: teacher, distiller: distiller, source: recent, options: read,
-                                           window: recipe.window, seed: seed, useLabels: false, warmStart: old)
-        }
-        try distiller.validate()
-        var random = RandomSource(seed: seed)
-        let (all, test, window) = try DetectorRun.readTables(recent, options: read, window: recipe.window, random: &random)
-        var fresh = try Preprocessor.fit(all, scaling: teacher.inputScaling)
-        fresh.window = window
-        let clock = ContinuousClock()
-        var fitted: (any FittedDetector)?
-        var kept = all
-        let fitTime = try clock.measure {
-            let first = try teacher.fit(try fresh.transform(all), labels: nil, using: &random)
-            let cut = Statistics.quantile(sorted: first.trainingScores.map(Double.init).sorted(), 1 - trim)
-            kept = all.rows(first.trainingScores.indices.filter { Double(first.trainingScores[$0]) <= cut })
-            fitted = try teacher.fit(try fresh.transform(kept), labels: nil, using: &random)
-        }
-        guard let fitted else { throw TrainingError.noTrainingRows }
-        return try DistillationRun.finish(teacher: fitted, teacherFitSeconds: fitTime.seconds, distiller: distiller,
-                                          preprocessor: fresh, x: try fresh.transform(kept),
-                                          trainLabels: nil, test: test, warmStart: old, random: &random)
+        read.schema = preprocessor.inputSchema
+        return try DistillationRun.run(teacher: teacher, distiller: distiller, source: recent, options: read,
+                                       window: recipe.window, seed: seed, useLabels: false, warmStart: old, trim: trim)
     }
 }

@@ -29,27 +29,45 @@ public enum DistillationRun {
     ///   - distiller: The student and how it learns.
     ///   - source: One file (split with the seed) or train and test files.
     ///   - useLabels: Give the training labels to the student's hard loss (and to a supervised teacher).
-    /// - Throws: `DataError`, `TrainingError` or `EvaluationError`.
     ///   - window: Turns rows into windows of past readings first (time series), or `nil`.
     ///   - warmStart: A student whose weights the new one starts from (``Adaptation``), or `nil`.
+    ///   - trim: The share of the training rows, in [0, 0.5), that the teacher fitted on all of them scores
+    ///     highest and that a second fit (and the student) leaves out: anomalies in data taken as normal should not
+    ///     become normal. 0 fits once.
+    /// - Throws: `DataError`, `TrainingError` or `EvaluationError`; `ConfigurationError.invalidSetting` naming
+    ///   `trim` for a share out of range.
     public static func run(teacher: any Detector, distiller: Distiller, source: DataSource,
                            options: ReadOptions = ReadOptions(), window: WindowRequest? = nil, seed: UInt64,
-                           useLabels: Bool = false, warmStart: FittedStudent? = nil) throws -> DistillationRunResult {
+                           useLabels: Bool = false, warmStart: FittedStudent? = nil,
+                           trim: Double = 0) throws -> DistillationRunResult {
+        guard trim >= 0 && trim < 0.5 else {
+            throw ConfigurationError.invalidSetting(name: "trim", reason: "expected a share in [0, 0.5), found \(trim)")
+        }
         try teacher.validate()
         try distiller.validate()
         var random = RandomSource(seed: seed)
         let (train, test, fittedWindow) = try DetectorRun.readTables(source, options: options, window: window, random: &random)
         var preprocessor = try Preprocessor.fit(train, scaling: teacher.inputScaling)
         preprocessor.window = fittedWindow
-        let x = try preprocessor.transform(train)
+        var x = try preprocessor.transform(train)
+        var labels = train.labels
         let clock = ContinuousClock()
         var fitted: (any FittedDetector)?
         let fitTime = try clock.measure {
-            fitted = try teacher.fit(x, labels: train.labels, using: &random)
+            var model = try teacher.fit(x, labels: labels, using: &random)
+            if trim > 0 {
+                let scores = model.trainingScores
+                let cut = Statistics.quantile(sorted: scores.map(Double.init).sorted(), 1 - trim)
+                let kept = scores.indices.filter { Double(scores[$0]) <= cut }
+                x = x.rows(at: kept)
+                labels = labels.map { all in kept.map { all[$0] } }
+                model = try teacher.fit(x, labels: labels, using: &random)
+            }
+            fitted = model
         }
         guard let fitted else { throw TrainingError.noTrainingRows }
         return try finish(teacher: fitted, teacherFitSeconds: fitTime.seconds, distiller: distiller,
-                          preprocessor: preprocessor, x: x, trainLabels: useLabels ? train.labels : nil, test: test,
+                          preprocessor: preprocessor, x: x, trainLabels: useLabels ? labels : nil, test: test,
                           warmStart: warmStart, random: &random)
     }
 
@@ -77,7 +95,7 @@ public enum DistillationRun {
                           trainLabels: useLabels ? train.labels : nil, test: test, random: &random)
     }
 
-    static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
+    private static func finish(teacher: any FittedDetector, teacherFitSeconds: Double, distiller: Distiller,
                                preprocessor: Preprocessor, x: Matrix, trainLabels: [Int]?, test: Table?,
                                warmStart: FittedStudent? = nil, random: inout RandomSource) throws -> DistillationRunResult {
         let clock = ContinuousClock()
