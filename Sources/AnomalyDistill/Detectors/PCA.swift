@@ -114,7 +114,7 @@ public struct PCA: Detector, Equatable {
         let parts = subspace.statistics(x)
         let residualMean = parts.reduce(0) { $0 + $1.q } / Double(n)
         subspace.residualMean = residualMean > total * 1e-9 ? Float(residualMean) : 0
-        let scores = subspace.scores(x)
+        let scores = parts.map { Float(subspace.score(t2: $0.t2, q: $0.q)) }
         let state = try DetectorState(trainingScores: scores, contamination: contamination, featureCount: d)
         return FittedPCA(subspace: subspace, variance: variance, explained: total > 0 ? explained / total : 1,
                          state: state, trainingScores: scores)

@@ -67,7 +67,7 @@ public struct Conv1D: Layer {
                                     var sum = b[o]
                                     let start = t * s - p
                                     for ch in 0..<c {
-                                        for j in max(0, -start)..<max(max(0, -start), min(k, l - start)) {
+                                        for j in Self.taps(start: start, kernel: k, steps: l) {
                                             sum += w[o * c * k + ch * k + j] * x[xr + ch * l + start + j]
                                         }
                                     }
@@ -83,9 +83,13 @@ public struct Conv1D: Layer {
 
     public mutating func backward(input: Matrix, output: Matrix, outputGradient: Matrix, inputGradient: inout Matrix?) {
         let (c, l, f, k, s, p, lo) = (channels, steps, filters, kernel, stride, padding, outputSteps)
-        var target = inputGradient.take()
-        target?.resize(rows: input.rows, columns: c * l)
-        if target != nil { for i in target!.scalars.indices { target!.scalars[i] = 0 } }
+        // ∂L/∂x only when asked (not for the first layer); one pass over the taps gives it with ∂L/∂w.
+        let wantsInput = inputGradient != nil
+        var dxMatrix = inputGradient.take() ?? Matrix(rows: 0, columns: 0)
+        if wantsInput {
+            dxMatrix.resize(rows: input.rows, columns: c * l)
+            for i in dxMatrix.scalars.indices { dxMatrix.scalars[i] = 0 }
+        }
         for i in weightGradient.scalars.indices { weightGradient.scalars[i] = 0 }
         for i in biasGradient.scalars.indices { biasGradient.scalars[i] = 0 }
         input.scalars.withUnsafeBufferPointer { x in
@@ -93,34 +97,20 @@ public struct Conv1D: Layer {
                 weight.scalars.withUnsafeBufferPointer { w in
                     weightGradient.scalars.withUnsafeMutableBufferPointer { dw in
                         biasGradient.scalars.withUnsafeMutableBufferPointer { db in
-                            for r in 0..<input.rows {
-                                let xr = r * c * l, gr = r * f * lo
-                                for o in 0..<f {
-                                    for t in 0..<lo {
-                                        let go = g[gr + o * lo + t]
-                                        if go == 0 { continue }
-                                        db[o] += go
-                                        let start = t * s - p
-                                        for ch in 0..<c {
-                                            for j in max(0, -start)..<max(max(0, -start), min(k, l - start)) {
-                                                dw[o * c * k + ch * k + j] += go * x[xr + ch * l + start + j]
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                            guard target != nil else { return }
-                            target!.scalars.withUnsafeMutableBufferPointer { dx in
+                            dxMatrix.scalars.withUnsafeMutableBufferPointer { dx in
                                 for r in 0..<input.rows {
                                     let xr = r * c * l, gr = r * f * lo
                                     for o in 0..<f {
                                         for t in 0..<lo {
                                             let go = g[gr + o * lo + t]
                                             if go == 0 { continue }
+                                            db[o] += go
                                             let start = t * s - p
                                             for ch in 0..<c {
-                                                for j in max(0, -start)..<max(max(0, -start), min(k, l - start)) {
-                                                    dx[xr + ch * l + start + j] += go * w[o * c * k + ch * k + j]
+                                                for j in Self.taps(start: start, kernel: k, steps: l) {
+                                                    let xi = xr + ch * l + start + j, wi = o * c * k + ch * k + j
+                                                    dw[wi] += go * x[xi]
+                                                    if wantsInput { dx[xi] += go * w[wi] }
                                                 }
                                             }
                                         }
@@ -132,7 +122,14 @@ public struct Conv1D: Layer {
                 }
             }
         }
-        if let target { inputGradient = target }
+        if wantsInput { inputGradient = dxMatrix }
+    }
+
+    /// The kernel taps `j` whose input step `start + j` lies inside the sequence (the rest read the zero padding).
+    @inline(__always)
+    static func taps(start: Int, kernel: Int, steps: Int) -> Range<Int> {
+        let first = max(0, -start)
+        return first..<max(first, min(kernel, steps - start))
     }
 
     public mutating func updateParameters(_ body: (_ parameter: inout Matrix, _ gradient: Matrix) -> Void) {
