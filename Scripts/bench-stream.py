@@ -19,13 +19,12 @@ import time
 
 import pandas as pd
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.environ.get("ANOMALY_DISTILL_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
+from sensor_common import BINARY, DATA
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "anomaly-distill"))
+    parser.add_argument("--binary", default=BINARY)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--river-rows", type=int, default=20_000)
@@ -48,7 +47,7 @@ def main():
             subprocess.run([args.binary, "score", "-m", model, data, "--output", os.path.join(folder, "out.csv")],
                            check=True)
             rates.append(len(stream) / (time.perf_counter() - start))
-        print(f"anomaly-distill score, windowed student (10 readings × 8 sensors): "
+        print("anomaly-distill score, windowed student (10 readings × 8 sensors): "
               + ", ".join(f"{r / 1e6:.2f}" for r in rates) + f" M rows/s over {len(stream):,} rows ({os.path.getsize(data) / 1e6:.0f} MB)")
     try:
         from river import anomaly, compose, preprocessing

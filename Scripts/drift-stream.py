@@ -24,7 +24,6 @@ Usage: python3 Scripts/drift-stream.py [--binary PATH] [--second valve1|other] [
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,23 +31,7 @@ import time
 import numpy as np
 import pandas as pd
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.environ.get("ANOMALY_DISTILL_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
-
-
-def roc_auc(labels, scores):
-    labels = np.asarray(labels)
-    ranks = pd.Series(scores).rank(method="average").to_numpy()
-    positives = labels == 1
-    n1, n0 = positives.sum(), (~positives).sum()
-    return float((ranks[positives].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def run(binary, *args):
-    result = subprocess.run([binary, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join([binary, *args])} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout
+from sensor_common import BINARY, DATA, roc_auc, run
 
 
 def score(binary, model, frame, folder):
@@ -71,7 +54,7 @@ def student(binary, train, model, folder, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "anomaly-distill"))
+    parser.add_argument("--binary", default=BINARY)
     parser.add_argument("--files", default="skab_anomaly_free,skab_valve1",
                         help="the shared data files joined into the stream, in order (without .csv)")
     parser.add_argument("--detector", default="pca")

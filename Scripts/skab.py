@@ -22,15 +22,15 @@ Usage: python3 Scripts/skab.py [--binary PATH] [--detectors pca,iforest] [--fp-r
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 import pandas as pd
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.environ.get("ANOMALY_DISTILL_DATA", os.path.join(HERE, "..", "..", "shared", "data"))
+from sensor_common import BINARY, DATA, roc_auc, run
+
+
 # Rows per experiment, in file order (../shared/data/README.md).
 EXPERIMENTS = {
     "valve1": [1147, 1145, 1075, 1148, 1095, 1154, 1154, 1094, 1144, 1148, 1146, 1141, 1140, 1140, 1139, 1150],
@@ -42,22 +42,6 @@ LEADERBOARD = {  # SKAB README, outlier detection, out-of-the-box algorithms: F1
     "T2+Q (PCA)": (0.67, 13.95, 36.32), "Vanilla AE": (0.45, 7.55, 66.60), "Isolation forest": (0.40, 6.86, 72.09),
 }
 TRAIN_ROWS = 400
-
-
-def roc_auc(labels, scores):
-    """Mann–Whitney ROC-AUC with midranks (scikit-learn's value)."""
-    labels = np.asarray(labels)
-    ranks = pd.Series(scores).rank(method="average").to_numpy()
-    positives = labels == 1
-    n1, n0 = positives.sum(), (~positives).sum()
-    return float((ranks[positives].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def run(binary, *args):
-    result = subprocess.run([binary, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join([binary, *args])} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout
 
 
 def scores_of(binary, model, data, folder):
@@ -158,7 +142,7 @@ def skab_protocol(binary, detectors, fp_rate, folder):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "anomaly-distill"))
+    parser.add_argument("--binary", default=BINARY)
     parser.add_argument("--detectors", default="pca,iforest,ecod")
     parser.add_argument("--fp-rate", type=float, default=0.01)
     parser.add_argument("--window", type=int, help="fit every detector on windows of this many readings")
