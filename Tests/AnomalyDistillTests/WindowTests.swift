@@ -88,12 +88,13 @@ import Testing
         #expect(derived.allSatisfy { $0.allSatisfy(\.isFinite) })
     }
 
-    @Test("a time before the previous one restarts the series; repeated times do not")
+    @Test("a time before the previous one restarts the series; repeated times and gaps do not")
     func restarts() {
         var state = WindowState(Self.window(3))
         var out = [Float](repeating: 0, count: 8)
+        // A repeated time, a step back, then a gap of five months: only the step back restarts.
         let times = ["2024-01-01 00:00:01", "2024-01-01 00:00:02", "2024-01-01 00:00:02", "2023-12-31 23:00:00",
-                     "2023-12-31 23:00:01"]
+                     "2023-12-31 23:00:01", "2024-06-01 00:00:00"]
         var derived: [[Float]] = []
         for (r, time) in times.enumerated() {
             Array(time.utf8).withUnsafeBufferPointer { state.order(field: $0) }
@@ -104,6 +105,8 @@ import Testing
         // Row 3 starts a new series: difference 0, mean = itself; row 4 averages rows 3 and 4 only.
         #expect(derived[3][1] == 0 && derived[3][2] == 30)
         #expect(derived[4][2] == 35)
+        // The gap does not restart: row 5 averages rows 3 to 5.
+        #expect(derived[5][1] == 10 && derived[5][2] == 40)
         // Numbers compare as numbers ("9" is before "10").
         var numeric = WindowState(Self.window(3))
         for time in ["9", "10", "11", "2"] { Array(time.utf8).withUnsafeBufferPointer { numeric.order(field: $0) } }
