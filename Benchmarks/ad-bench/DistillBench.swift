@@ -2,7 +2,7 @@ import AnomalyDistill
 import Foundation
 
 /// `ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--student SPEC] [--temperature T]
-/// [--alpha A] [--augment KINDS] [--probe-ratio R] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]`:
+/// [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]`:
 /// for each data set folder, fits the teacher on the training rows (no labels, contamination = the
 /// training anomaly ratio), distils a student, and prints one JSON line per set: teacher and student
 /// test ROC-AUC, fidelity on the test rows, parameters, and batch scoring speed of both measured in
@@ -28,6 +28,7 @@ enum DistillBench {
             case "--alpha": distiller.softWeight = Double(value()) ?? 0.5
             case "--augment": distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: value())
             case "--probe-ratio": distiller.transfer.ratio = Double(value()) ?? 1
+            case "--transfer": distiller.transfer.source = TransferSet.Source(rawValue: value()) ?? .rows
             case "--objective": distiller.objective = value() == "score-matching" ? .scoreMatching : .softTargets
             case "--labels": useLabels = true
             case "--only": only = Set(value().split(separator: ",").map(String.init))
@@ -92,7 +93,7 @@ enum DistillBench {
     static func usage() -> Never {
         FileHandle.standardError.write(Data("""
             usage: ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--student SPEC] [--temperature T]
-                   [--alpha A] [--augment KINDS] [--probe-ratio R] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]
+                   [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]
 
             """.utf8))
         exit(2)

@@ -68,8 +68,12 @@ extension Inspect {
             "Kind:       \(model.metadata.kind) (format version \(model.metadata.formatVersion), by \(model.metadata.createdBy))",
             "Threshold:  \(model.metadata.threshold.map { Format.number($0) } ?? "none")",
             "Parameters: \(Format.integer(parameters)) in \(model.tensors.keys.filter { $0 != "training_scores" }.count) tensors "
-                + "(plus the training scores)",
+                + ((model.tensors["training_scores"]?.elementCount ?? 0) > 0 ? "(plus the training scores)" : "(no training scores)"),
         ]
+        if model.metadata.training?["transfer"] == .string(TransferSet.Source.synthetic.rawValue) {
+            lines.append("Transfer:   synthetic rows only (a Gaussian copula of the training rows, and probes around them); "
+                         + "this file holds no training row and no per-row training score")
+        }
         if let schema {
             let features = schema.features
             lines.append("Features:   \(features.count) (\(features.filter { $0.kind == .numeric }.count) numeric, "

@@ -47,7 +47,7 @@ struct Run: AsyncParsableCommand {
                                         window: teacher.windowOptions.request, distiller: distiller)
         let text = try StudentFile.finish(result, teacher: configured.description, student: distiller.description,
                                           outputs: outputs, title: "AnomalyDistill: teacher vs student", json: json,
-                                          recipe: recipe)
+                                          transfer: distiller.transfer.source, recipe: recipe)
         progress.stage("Saved \(out)")
         return text
     }
@@ -95,7 +95,8 @@ struct Distill: AsyncParsableCommand {
                                         source: source.source, seed: source.seed, useLabels: studentOptions.useLabels)
         }
         return try StudentFile.finish(result, teacher: teacherFile, student: distiller.description, outputs: outputs,
-                                      title: "AnomalyDistill: teacher vs student", json: json)
+                                      title: "AnomalyDistill: teacher vs student", json: json,
+                                      transfer: distiller.transfer.source)
     }
 }
 
@@ -139,7 +140,8 @@ struct Demo: AsyncParsableCommand {
                                     seed: seed)
         }
         return try StudentFile.finish(result, teacher: teacher.description, student: distiller.description, outputs: outputs,
-                                      title: "AnomalyDistill demo: breast cancer (embedded)", json: json)
+                                      title: "AnomalyDistill demo: breast cancer (embedded)", json: json,
+                                      transfer: distiller.transfer.source)
     }
 }
 
@@ -148,10 +150,15 @@ enum StudentFile {
     /// Writes the student with its preprocessing and, when asked, the HTML report into the outputs opened
     /// before the work, then commits them — nothing is written unless everything before succeeded — and
     /// returns the comparison as a table or JSON.
-    /// - Parameter recipe: How the student was made, saved so that `adapt` can make it again on new data.
+    /// - Parameters:
+    ///   - transfer: What the student learned from, kept in the file's training summary (`inspect` shows it).
+    ///   - recipe: How the student was made, saved so that `adapt` can make it again on new data.
     static func finish(_ result: DistillationRunResult, teacher: String, student: String, outputs: CommandOutputs,
-                       title: String, json: Bool, recipe: DistillationRecipe? = nil) throws -> String {
-        let training: JSONValue? = try recipe.map { ["recipe": try JSONValue(encoding: $0)] }
+                       title: String, json: Bool, transfer: TransferSet.Source,
+                       recipe: DistillationRecipe? = nil) throws -> String {
+        var summary: [String: JSONValue] = ["transfer": .string(transfer.rawValue)]
+        if let recipe { summary["recipe"] = try JSONValue(encoding: recipe) }
+        let training = JSONValue.object(summary)
         let (metadata, tensors) = try DetectorFile.encode(result.student, preprocessor: result.preprocessor,
                                                           training: training)
         try ModelFile.write(tensors: tensors, metadata: metadata, to: outputs.model)

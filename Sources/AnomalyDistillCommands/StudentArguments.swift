@@ -20,6 +20,11 @@ struct StudentArguments: ParsableArguments {
             help: "Synthetic probes per training row, in [0, 1000], at most 50,000 in all (default: 2; 1000 for gradient-boosting).")
     var probeRatio: Double?
 
+    @Option(help: ArgumentHelp(
+        "rows (the training rows plus probes) or synthetic (rows drawn from a Gaussian copula of the training rows, plus probes around them: the student never sees a real row, and its file holds no training row and no per-row training score).",
+        valueName: "rows|synthetic"))
+    var transfer = TransferSet.Source.rows.rawValue
+
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style); default: soft, score-matching for gradient-boosting.")
     var objective: String?
 
@@ -41,6 +46,9 @@ struct StudentArguments: ParsableArguments {
             if let augment { _ = try TransferSet.Augmentation(parsing: augment) }
         } catch {
             throw ValidationError(String(describing: error))
+        }
+        guard TransferSet.Source(rawValue: transfer) != nil else {
+            throw ValidationError("--transfer must be rows or synthetic, found \(transfer)")
         }
         if let objective, Self.objective(objective) == nil {
             throw ValidationError("--objective must be soft or score-matching, found \(objective)")
@@ -66,6 +74,7 @@ struct StudentArguments: ParsableArguments {
         if let objective, let chosen = Self.objective(objective) { distiller.objective = chosen }
         if let augment { distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: augment) }
         if let probeRatio { distiller.transfer.ratio = probeRatio }
+        distiller.transfer.source = TransferSet.Source(rawValue: transfer) ?? .rows
         return distiller
     }
 }

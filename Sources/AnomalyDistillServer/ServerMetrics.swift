@@ -66,7 +66,8 @@ public final class ServerMetrics: Sendable {
         }
         for report in reports {
             if report.alarm { driftAlarms.increment() }
-            let values = [("score", report.scorePSI)] + report.features.map { ("feature:" + $0.name, $0.psi) }
+            // A model without training scores (a student of synthetic rows) has no score series.
+            let values = (report.scorePSI.map { [("score", $0)] } ?? []) + report.features.map { ("feature:" + $0.name, $0.psi) }
             driftGauges.withLockedValue { gauges in
                 for (series, psi) in values {
                     let gauge = gauges[series] ?? CoreMetrics.Gauge(label: "anomaly_distill_drift_psi",

@@ -370,6 +370,33 @@ extension FitCommandTests {
         #expect(try JSONDecoder().decode(ScoreEvaluation.self, from: Data(try evaluate.render().utf8)).report.rocAUC > 0.85)
     }
 
+    @Test("run --transfer synthetic: the student never sees a real row, its file holds no training score, inspect says so, and it scores and is monitored")
+    func syntheticTransfer() throws {
+        let data = try FitCommandTests.dataset(rows: 300)
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("syn-\(UUID().uuidString).safetensors").path
+        defer { for p in [data, model] { try? FileManager.default.removeItem(atPath: p) } }
+        let run = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "iforest", "--data", data, "--out", model, "--json", "--student-epochs", "40",
+             "--transfer", "synthetic"]) as? Run)
+        let output = try JSONDecoder().decode(DistillationOutput.self, from: Data(try run.render().utf8))
+        #expect(try #require(output.studentTest).rocAUC > 0.85)
+        #expect(output.student.contains("transfer: synthetic"))
+        let file = try ModelFile.read(from: URL(fileURLWithPath: model))
+        #expect(file.tensors["training_scores"]?.elementCount == 0)
+        #expect(file.metadata.training?["transfer"] == .string("synthetic"))
+        #expect(try DistillationRecipe.stored(in: file.metadata, file: model)?.transfer == .synthetic)
+        let text = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect).render()
+        #expect(text.contains("Transfer:   synthetic rows only"))
+        #expect(text.contains("(no training scores)"))
+        let score = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["score", "-m", model, data, "--output", model + ".csv", "--monitor", "100"]) as? Score)
+        defer { try? FileManager.default.removeItem(atPath: model + ".csv") }
+        var lines: [String] = []
+        let summary = try score.execute(report: { lines.append($0) })
+        #expect(summary.rows == 300 && summary.anomalies > 0)
+        #expect(lines.contains { $0.hasPrefix("drift rows 1–100") })
+    }
+
     @Test("bad distillation options are usage errors naming the option and its range", arguments: [
         (["--temperature", "0"], "--temperature must be in [0.1, 100], found 0"),
         (["--temperature", "-1"], "--temperature must be in [0.1, 100], found -1"),
@@ -384,6 +411,7 @@ extension FitCommandTests {
         (["--student-epochs", "0"], "--student-epochs must be in [1, 100000], found 0"),
         (["--probe-ratio", "-1"], "--probe-ratio must be in [0, 1000], found -1"),
         (["--probe-ratio", "nan"], "--probe-ratio must be in [0, 1000], found nan"),
+        (["--transfer", "real"], "--transfer must be rows or synthetic, found real"),
     ])
     func badOptions(options: [String], message: String) {
         for command in ["run", "distill"] {

@@ -121,6 +121,26 @@ import Testing
         }
     }
 
+    @Test("a student of synthetic rows follows its teacher without a real row: no training scores, and its threshold flags what the teacher flags")
+    func synthetic() throws {
+        let teacher = try Teacher.isolationForest.fit()
+        var distiller = Self.fast
+        distiller.transfer.source = .synthetic
+        let student = try Self.distill(distiller, teacher: teacher)
+        #expect(student.trainingScores.isEmpty)
+        let fidelity = try Fidelity(teacher: teacher, student: student, on: Self.problem.x)
+        #expect(fidelity.spearman > 0.8)
+        #expect(fidelity.decisionAgreement > 0.9)
+        #expect(try Metrics.rocAUC(scores: try student.scores(Self.problem.x), labels: Self.problem.labels) > 0.95)
+        var random = RandomSource(seed: 9)
+        let set = try TransferSet(x: Self.problem.x, teacher: teacher, options: distiller.transfer, using: &random)
+        #expect(set.trainingRowCount == 0 && set.baseRowCount == Self.problem.x.rows)
+        let real = Set((0..<Self.problem.x.rows).map { Self.problem.x.row($0) })
+        #expect((0..<set.inputs.rows).allSatisfy { !real.contains(set.inputs.row($0)) })
+        let again = try Self.distill(distiller, teacher: teacher)
+        #expect(try again.scores(Self.problem.x) == student.scores(Self.problem.x) && again.state == student.state)
+    }
+
     @Test("student specs parse", arguments: [
         ("mlp:32,16", StudentArchitecture.mlp(hidden: [32, 16])), ("MLP:8", .mlp(hidden: [8])), ("mlp", .mlp(hidden: nil)),
         ("linear", .linear), (" mlp: 4 , 2 ", .mlp(hidden: [4, 2])),

@@ -106,19 +106,29 @@ public struct DetectorState: Codable, Sendable, Equatable {
     /// - Throws: `TrainingError.nonFiniteScores` when a training score is NaN or infinite,
     ///   `ConfigurationError.invalidSetting` for a contamination outside (0, 0.5].
     public init(trainingScores: [Float], contamination: Double, featureCount: Int) throws {
+        try self.init(scores: trainingScores, threshold: 0, contamination: contamination, featureCount: featureCount)
+        threshold = try Metrics.contaminationThreshold(trainingScores: trainingScores, contamination: contamination)
+    }
+
+    /// The state of a detector with a threshold chosen otherwise, its score summary taken from `scores` (a student
+    /// of synthetic rows: their scores, with the threshold at which it flags the rows its teacher flags).
+    /// - Throws: `TrainingError.nonFiniteScores` for a score or threshold that is not finite, `noTrainingRows` for
+    ///   no scores, `ConfigurationError.invalidSetting` for a contamination outside (0, 0.5].
+    public init(scores: [Float], threshold: Double, contamination: Double, featureCount: Int) throws {
         try Contamination.validate(contamination)
-        if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError.nonFiniteScores(detector: "detector", row: bad)
         }
-        guard !trainingScores.isEmpty else { throw TrainingError.noTrainingRows }
-        let scores = trainingScores.map(Double.init)
-        threshold = try Metrics.contaminationThreshold(trainingScores: scores, contamination: contamination)
+        guard !scores.isEmpty else { throw TrainingError.noTrainingRows }
+        guard threshold.isFinite else { throw TrainingError.nonFiniteScores(detector: "threshold", row: 0) }
+        let values = scores.map(Double.init)
+        self.threshold = threshold
         self.contamination = contamination
         self.featureCount = featureCount
-        scoreMinimum = scores.min() ?? 0
-        scoreMaximum = scores.max() ?? 0
-        scoreMean = Statistics.mean(scores)
-        scoreDeviation = Statistics.standardDeviation(scores, mean: scoreMean)
+        scoreMinimum = values.min() ?? 0
+        scoreMaximum = values.max() ?? 0
+        scoreMean = Statistics.mean(values)
+        scoreDeviation = Statistics.standardDeviation(values, mean: scoreMean)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -79,6 +79,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     public var description: String {
         "Distiller(student: \(student), objective: \(objective.rawValue), temperature: \(temperature), "
             + "softWeight: \(softWeight), augmentation: \(transfer.augmentation), ratio: \(transfer.ratio), "
+            + (transfer.source == .synthetic ? "transfer: synthetic, " : "")
             + "\(training.description))"
     }
 
@@ -162,6 +163,20 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         }
         guard network.isFinite else {
             throw TrainingError.diverged(detector: name, epoch: epochs, learningRate: Double(adam.learningRate))
+        }
+        if transfer.source == .synthetic {
+            // Nothing of a real row is kept: the threshold flags the share of the synthetic rows that the teacher
+            // flags, and the file holds no per-row training score.
+            let base = set.inputs.rows(at: Array(0..<set.baseRowCount))
+            let scores = NeuralScoring.outputs(network, base).scalars
+            if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+                throw TrainingError.nonFiniteScores(detector: name, row: bad)
+            }
+            let flagged = logits.prefix(set.baseRowCount).filter { $0 > 0 }.count
+            let threshold = try Metrics.percentile(scores, 100 * (1 - Double(flagged) / Double(max(scores.count, 1))))
+            let state = try DetectorState(scores: scores, threshold: threshold,
+                                          contamination: teacher.state.contamination, featureCount: x.columns)
+            return FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: [])
         }
         let trainingScores = NeuralScoring.outputs(network, x).scalars
         if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {

@@ -9,7 +9,18 @@ import Foundation
 /// rows, mixup between random pairs of rows (Zhang et al. 2018, "mixup: Beyond Empirical Risk
 /// Minimization"), and uniform samples in the bounding box of the rows widened by a margin.
 /// The probes are split evenly between the chosen kinds; the teacher scores every row.
+///
+/// With ``Source/synthetic`` the training rows are replaced by as many rows drawn from a ``GaussianCopula`` fitted to
+/// them, and the probes are drawn around those: the student never sees a real row.
 public struct TransferSet: Sendable {
+    /// What the rows before the probes are.
+    public enum Source: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The training rows themselves.
+        case rows
+        /// As many synthetic rows from a ``GaussianCopula`` of the training rows (`--transfer synthetic`).
+        case synthetic
+    }
+
     /// Which kinds of synthetic probes to add.
     public struct Augmentation: OptionSet, Sendable, Hashable, Codable, CustomStringConvertible {
         public let rawValue: Int
@@ -81,9 +92,12 @@ public struct TransferSet: Sendable {
         public var noise: Double
         /// How far the uniform box extends beyond the rows, relative to each feature's range.
         public var margin: Double
+        /// The training rows, or synthetic rows in their place.
+        public var source: Source
 
         public init(augmentation: Augmentation = [.uniform, .tail], ratio: Double = 2, maximumProbes: Int = 50_000,
-                    noise: Double = 0.1, margin: Double = 0.1) {
+                    noise: Double = 0.1, margin: Double = 0.1, source: Source = .rows) {
+            self.source = source
             self.augmentation = augmentation
             self.ratio = ratio
             self.maximumProbes = maximumProbes
@@ -108,12 +122,15 @@ public struct TransferSet: Sendable {
         }
     }
 
-    /// The training rows first, then the probes.
+    /// The training rows (or the synthetic rows in their place) first, then the probes.
     public var inputs: Matrix
     /// The teacher's score of each row of ``inputs``.
     public var teacherScores: [Float]
-    /// How many of the first rows are training rows (the rest are probes).
+    /// How many of the first rows are training rows: all of ``baseRowCount`` for ``Source/rows``, none for
+    /// ``Source/synthetic``.
     public var trainingRowCount: Int
+    /// How many of the first rows stand for the data, training rows or synthetic ones (the rest are probes).
+    public var baseRowCount: Int
     /// The kind of each probe, in order (after the training rows).
     public var probeKinds: [Augmentation]
 
@@ -128,13 +145,16 @@ public struct TransferSet: Sendable {
     /// - Complexity: O(rows · features) plus one teacher scoring pass.
     public init(x: Matrix, teacher: any AnomalyScorer, options: Options = Options(),
                 using random: inout RandomSource) throws {
-        let probes = try Self.probes(around: x, options: options, using: &random)
-        var inputs = x
+        try options.validate()
+        let base = options.source == .synthetic ? try GaussianCopula(fitting: x).sample(x.rows, using: &random) : x
+        let probes = try Self.probes(around: base, options: options, using: &random)
+        var inputs = base
         inputs.scalars.append(contentsOf: probes.rows.scalars)
-        inputs.reshape(rows: x.rows + probes.rows.rows, columns: x.columns)
+        inputs.reshape(rows: base.rows + probes.rows.rows, columns: x.columns)
         self.inputs = inputs
         self.teacherScores = try teacher.scores(inputs)
-        self.trainingRowCount = x.rows
+        self.trainingRowCount = options.source == .rows ? x.rows : 0
+        self.baseRowCount = base.rows
         self.probeKinds = probes.kinds
         if let bad = teacherScores.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError.nonFiniteScores(detector: "teacher", row: bad)

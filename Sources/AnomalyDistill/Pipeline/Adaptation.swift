@@ -16,6 +16,8 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
     public var augmentation: TransferSet.Augmentation
     public var probeRatio: Double
     public var epochs: Int
+    /// The training rows or synthetic rows (`nil` in files written before synthetic transfer: the rows).
+    public var transfer: TransferSet.Source?
 
     public init(teacher: String, teacherOptions: DetectorOptions, window: WindowRequest?, distiller: Distiller) {
         self.teacher = teacher
@@ -28,10 +30,11 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
         augmentation = distiller.transfer.augmentation
         probeRatio = distiller.transfer.ratio
         epochs = distiller.training.epochs
+        transfer = distiller.transfer.source
     }
 
     enum CodingKeys: String, CodingKey {
-        case teacher, window, student, objective, temperature, augmentation, epochs
+        case teacher, window, student, objective, temperature, augmentation, epochs, transfer
         case teacherOptions = "teacher_options"
         case softWeight = "soft_weight"
         case probeRatio = "probe_ratio"
@@ -47,6 +50,7 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
         distiller.transfer.augmentation = augmentation
         distiller.transfer.ratio = probeRatio
         distiller.training.epochs = epochs
+        distiller.transfer.source = transfer ?? .rows
         return distiller
     }
 

@@ -19,14 +19,15 @@ public struct DriftMonitor: Sendable {
         /// The block's first row (0-based, in stream order) and its number of rows.
         public var firstRow: Int
         public var rows: Int
-        /// The scores' PSI against the training scores.
-        public var scorePSI: Double
+        /// The scores' PSI against the training scores; `nil` for a model whose file holds no training score (a
+        /// student of synthetic rows).
+        public var scorePSI: Double?
         /// Every monitored feature's PSI, largest first.
         public var features: [FeatureDrift]
 
         /// Whether the scores or a feature drifted past ``BinnedDistribution/alarmLevel``.
         public var alarm: Bool {
-            scorePSI > BinnedDistribution.alarmLevel || (features.first?.psi ?? 0) > BinnedDistribution.alarmLevel
+            (scorePSI ?? 0) > BinnedDistribution.alarmLevel || (features.first?.psi ?? 0) > BinnedDistribution.alarmLevel
         }
 
         /// `"drift rows 1–10,000: score PSI 0.031 (stable); features: Current 0.412 (alarm), …"`: the three
@@ -36,7 +37,8 @@ public struct DriftMonitor: Sendable {
                 psi > BinnedDistribution.alarmLevel ? "alarm" : psi > BinnedDistribution.warningLevel ? "moved" : "stable"
             }
             func number(_ psi: Double) -> String { String(format: "%.3f", psi) }
-            var text = "drift rows \(firstRow + 1)–\(firstRow + rows): score PSI \(number(scorePSI)) (\(level(scorePSI)))"
+            var text = "drift rows \(firstRow + 1)–\(firstRow + rows): score PSI "
+                + (scorePSI.map { "\(number($0)) (\(level($0)))" } ?? "none (the model holds no training scores)")
             if !features.isEmpty {
                 text += "; features: " + features.prefix(3).map { "\($0.name) \(number($0.psi)) (\(level($0.psi)))" }
                     .joined(separator: ", ")
@@ -92,7 +94,7 @@ public struct DriftMonitor: Sendable {
         let features = monitored.enumerated().map { m, item in
             FeatureDrift(name: item.name, psi: item.reference.psi(featureCounts[m]))
         }.sorted { $0.psi != $1.psi ? $0.psi > $1.psi : $0.name < $1.name }
-        let result = Report(firstRow: seen, rows: pending, scorePSI: score?.psi(scoreCounts) ?? 0, features: features)
+        let result = Report(firstRow: seen, rows: pending, scorePSI: score?.psi(scoreCounts), features: features)
         seen += pending
         pending = 0
         scoreCounts = [Int](repeating: 0, count: 10)
