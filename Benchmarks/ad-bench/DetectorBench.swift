@@ -13,7 +13,9 @@ import Foundation
 /// rule for new rows (ECDFs refitted on training + test rows), `roc_auc_transductive`.
 /// With `--score-train`, also times scoring the training rows (`score_train_s`). With
 /// `--synthetic ROWS,FEATURES` (no `--splits`), fits on ROWS Gaussian rows and scores ROWS others:
-/// run it under `/usr/bin/time -v` for the peak memory of scoring ROWS × ROWS.
+/// run it under `/usr/bin/time -v` for the peak memory of scoring ROWS × ROWS. With `--dump DIR`, also writes each
+/// set's training and test scores as little-endian float32 (`DIR/SET.DETECTOR.sSEED.train.f32`, `.test.f32`) and its
+/// test labels as bytes (`DIR/SET.labels.u8`), so that `Scripts/select-defaults.py` can combine members itself.
 enum DetectorBench {
     struct Options {
         var splits = ""
@@ -30,12 +32,13 @@ enum DetectorBench {
         var hidden: [Int]? = nil
         var epochs: Int? = nil
         var combination: String? = nil
+        var dump: String? = nil
     }
 
 
     static func usage() -> Never {
         FileHandle.standardError.write(Data(
-            "usage: ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train]\n".utf8))
+            "usage: ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train] [--dump DIR]\n".utf8))
         exit(2)
     }
 
@@ -65,6 +68,7 @@ enum DetectorBench {
             case "--combination": options.combination = value()
             case "--repeats": options.repeats = max(1, number())
             case "--score-train": options.scoreTrain = true
+            case "--dump": options.dump = value()
             case "--synthetic":
                 let parts = value().split(separator: ",").compactMap { Int($0) }
                 guard parts.count == 2 else { usage() }
@@ -115,6 +119,7 @@ enum DetectorBench {
             var fitSeconds = Double.infinity, scoreSeconds = Double.infinity, scoreTrainSeconds = Double.infinity
             var scores = [Float]()
             var extra = ""
+            var lastModel: (any FittedDetector)?
             for _ in 0..<options.repeats {
                 var fitted: (any FittedDetector)?
                 random = RandomSource(seed: options.seed)
@@ -129,12 +134,19 @@ enum DetectorBench {
                         .fit(xTrain, labels: nil, using: &random)
                 })
                 guard let model = fitted else { continue }
+                lastModel = model
                 scoreSeconds = min(scoreSeconds, try seconds { scores = try model.scores(xTest) })
                 if options.scoreTrain {
                     scoreTrainSeconds = min(scoreTrainSeconds, try seconds { _ = try model.scores(xTrain) })
                 }
             }
             let auc = try Metrics.rocAUC(scores: scores, labels: testLabels)
+            if let dump = options.dump, let model = lastModel {
+                let stem = "\(dump)/\(name).\(options.detector).s\(options.seed)"
+                try model.trainingScores.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: stem + ".train.f32")) }
+                try scores.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: stem + ".test.f32")) }
+                try Data(testLabels.map { UInt8($0) }).write(to: URL(fileURLWithPath: "\(dump)/\(name).labels.u8"))
+            }
             if options.detector == "ecod" {
                 // PyOD's rule for new rows: refit the ECDFs on the training rows followed by the test rows.
                 let both = Matrix(rows: xTrain.rows + xTest.rows, columns: xTrain.columns,
