@@ -11,7 +11,7 @@ For each data set, on the peers' split files (../shared/peers/make_splits.py):
   4. cost: `bench --json`'s explain_ns_per_row (every column's contribution, per row, in-process) for both.
 
 Usage: bench-explain.py [--bin anomaly-distill] [--shared ../shared] [--planted cardio,satimage2]
-                        [--agreement SET,...] [--json]
+                        [--agreement SET,...] [--json] [-- more distill options]
 Needs pandas and scikit-learn (for the split files). Build the CLI in release first (`swift build -c release`).
 """
 import argparse
@@ -81,6 +81,7 @@ def main():
     p.add_argument("--planted", default="cardio,satimage2")
     p.add_argument("--agreement", default=",".join(AGREEMENT_SETS))
     p.add_argument("--json", action="store_true")
+    p.add_argument("distill_options", nargs="*", help="more `distill` options, after --")
     a = p.parse_args()
 
     planted_sets = [s for s in a.planted.split(",") if s]
@@ -99,7 +100,7 @@ def main():
         teacher, student = os.path.join(work, name + "-teacher.safetensors"), os.path.join(work, name + "-student.safetensors")
         run(a.bin, "fit", "--train", train, "--test", test, "--out", teacher, "--quiet")
         report = json.loads(run(a.bin, "distill", "--teacher", teacher, "--train", train, "--test", test, "--out", student,
-                                "--json"))
+                                "--json", *a.distill_options))
         entry = {}
         models = {"teacher": teacher, "student": student}
         for role, model in models.items():

@@ -29,6 +29,7 @@ enum DistillBench {
             case "--augment": distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: value())
             case "--probe-ratio": distiller.transfer.ratio = Double(value()) ?? 1
             case "--transfer": distiller.transfer.source = TransferSet.Source(rawValue: value()) ?? .rows
+            case "--explanations": distiller.explanation = StudentExplanation(rawValue: value()) ?? .gradients
             case "--objective": distiller.objective = value() == "score-matching" ? .scoreMatching : .softTargets
             case "--labels": useLabels = true
             case "--only": only = Set(value().split(separator: ",").map(String.init))

@@ -25,6 +25,11 @@ struct StudentArguments: ParsableArguments {
         valueName: "rows|synthetic"))
     var transfer = TransferSet.Source.rows.rawValue
 
+    @Option(help: ArgumentHelp(
+        "How the student explains its rows: gradients (integrated gradients of its score) or distilled (a second small network trained on the teacher's own attributions, so that student and teacher name the same reasons).",
+        valueName: "gradients|distilled"))
+    var explanations: String?
+
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style); default: soft, score-matching for gradient-boosting.")
     var objective: String?
 
@@ -46,6 +51,9 @@ struct StudentArguments: ParsableArguments {
             if let augment { _ = try TransferSet.Augmentation(parsing: augment) }
         } catch {
             throw ValidationError(String(describing: error))
+        }
+        if let explanations, StudentExplanation(rawValue: explanations) == nil {
+            throw ValidationError("--explanations must be gradients or distilled, found \(explanations)")
         }
         guard TransferSet.Source(rawValue: transfer) != nil else {
             throw ValidationError("--transfer must be rows or synthetic, found \(transfer)")
@@ -75,6 +83,7 @@ struct StudentArguments: ParsableArguments {
         if let augment { distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: augment) }
         if let probeRatio { distiller.transfer.ratio = probeRatio }
         distiller.transfer.source = TransferSet.Source(rawValue: transfer) ?? .rows
+        if let explanations, let chosen = StudentExplanation(rawValue: explanations) { distiller.explanation = chosen }
         return distiller
     }
 }

@@ -96,13 +96,14 @@ enum PlantedFixture {
     }()
 
     @Test("a planted value (mean ± 8σ in one column) is the first reason for ≥ 90% of rows and in the top 3 for ≥ 97%",
-          arguments: ["isolation_forest", "ecod", "ensemble", "student"])
+          arguments: ["isolation_forest", "ecod", "ensemble", "student", "distilled_student"])
     func plantedAnomalies(_ which: String) throws {
         let detector: any FittedDetector
         switch which {
         case "isolation_forest": detector = Self.teachers.forest
         case "ecod": detector = Self.teachers.ecod
         case "ensemble": detector = Self.teachers.ensemble
+        case "distilled_student": detector = Self.distilledStudent
         default:
             var random = RandomSource(seed: 9)
             detector = try Distiller(epochs: 30, rowsPerEpoch: 4_000)
@@ -113,8 +114,50 @@ enum PlantedFixture {
         #expect(top3 >= 0.97, "\(which): planted column in the top 3 for \(top3)")
     }
 
+    /// A student of the ensemble whose explanations are distilled from the ensemble's (``ExplanationHead``).
+    static let distilledStudent: FittedStudent = {
+        var random = RandomSource(seed: 9)
+        var distiller = Distiller(epochs: 30, rowsPerEpoch: 4_000)
+        distiller.explanation = .distilled
+        // swiftlint:disable:next force_try
+        return try! distiller.distill(teacher: teachers.ensemble, x: PlantedFixture.data.x,
+                                      baseline: try! model(teachers.ensemble).explanationBaseline, using: &random)
+    }()
+
+    @Test("a distilled explanation names the teacher's top reason on planted rows, is not the gradients' explanation of the same scores, and survives a save")
+    func distilledExplanation() throws {
+        let student = Self.distilledStudent
+        #expect(student.explanation == .distilled && student.explainer?.outputWidth == PlantedFixture.data.x.columns)
+        let teacher = try Self.model(Self.teachers.ensemble)
+        var gradients = student
+        gradients.explainer = nil
+        // The 60 planted test rows and 200 training rows: how often the top reasons agree.
+        func agreement(_ studentModel: ScoringModel, _ rows: RawRows) throws -> Double {
+            let byTeacher = try teacher.explain(rows), byStudent = try studentModel.explain(rows)
+            let same = (0..<rows.count).filter {
+                byTeacher.reasons(row: $0, top: 1).first?.column == byStudent.reasons(row: $0, top: 1).first?.column
+            }
+            return Double(same.count) / Double(rows.count)
+        }
+        let planted = try teacher.rows(PlantedFixture.data.test)
+        let distilled = try agreement(try Self.model(student), planted)
+        #expect(distilled >= 0.9, "distilled explanation agrees on \(distilled) of the planted rows")
+        let url = URL(fileURLWithPath: TestFiles.uniquePath(suffix: ".safetensors"))
+        defer { TestFiles.remove(url.path) }
+        try DetectorFile.write(student, preprocessor: PlantedFixture.data.preprocessor, to: url)
+        let loaded = try DetectorFile.decode(FittedStudent.self, from: try ModelFile.read(from: url))
+        let x = PlantedFixture.data.x
+        #expect(try loaded.attributions(x, baseline: []).contributions.scalars
+                == student.attributions(x, baseline: []).contributions.scalars)
+        // Without the head the same student explains by gradients: a different explanation of the same scores.
+        #expect(try gradients.scores(x) == student.scores(x))
+        #expect(try gradients.attributions(x, baseline: [Float](repeating: 0, count: x.columns)).contributions.scalars
+                != student.attributions(x, baseline: []).contributions.scalars)
+    }
+
     @Test("contributions sum to score − reference: exactly for ECOD, the forest and the ensemble, within 1e-3 for networks",
-          arguments: ["isolation_forest", "ecod", "ensemble", "autoencoder", "deep_svdd", "supervised_network"])
+          arguments: ["isolation_forest", "ecod", "ensemble", "autoencoder", "deep_svdd", "supervised_network",
+                      "distilled_student"])
     func completeness(_ which: String) throws {
         var random = RandomSource(seed: 2)
         let x = PlantedFixture.data.x
@@ -122,6 +165,7 @@ enum PlantedFixture {
         case "isolation_forest": Self.teachers.forest
         case "ecod": Self.teachers.ecod
         case "ensemble": Self.teachers.ensemble
+        case "distilled_student": Self.distilledStudent
         case "autoencoder": try Autoencoder(hidden: [8, 4], epochs: 3, networks: 2).fit(x, labels: nil, using: &random)
         case "deep_svdd": try DeepSVDD(hidden: [8, 4], epochs: 3).fit(x, labels: nil, using: &random)
         default: try SupervisedNetwork(hidden: [8], epochs: 3)

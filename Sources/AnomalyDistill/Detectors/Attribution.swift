@@ -61,9 +61,14 @@ extension FoldedNetwork {
 }
 
 extension NetworkScorer {
+    /// Integrated gradients of the network's one output from `baseline` (``integratedGradients(_:baseline:)``).
+    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+        try integratedGradients(x, baseline: baseline)
+    }
+
     /// Integrated gradients of the network's one output from `baseline`: exact and fast for the students' shape
     /// (``ReLUPathIntegral``), by ``IntegratedGradients`` otherwise.
-    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+    public func integratedGradients(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
         try checkWidth(x)
         let network = try FoldedNetwork.forAttribution(scoringNetwork, kind: modelKind)
         guard let integral = ReLUPathIntegral(network, baseline: baseline) else {

@@ -39,6 +39,9 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     public var transfer: TransferSet.Options
     /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
     public var training: NeuralTraining
+    /// How the student explains its rows: integrated gradients of its score, or a head distilled from the teacher's
+    /// own attributions (``ExplanationHead``; needs a teacher that explains and a baseline row).
+    public var explanation: StudentExplanation = .gradients
 
     public init(
         student: StudentArchitecture = .mlp(hidden: nil), objective: Objective = .softTargets,
@@ -110,7 +113,23 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     ///   `x` does not fit the teacher, `TrainingError.diverged` when training diverges (nothing is returned).
     /// - Complexity: O(epochs · min(rows, rowsPerEpoch) · parameters) plus one teacher scoring pass.
     public func distill(teacher: any FittedDetector, x: Matrix, labels: [Int]? = nil, warmStart: FittedStudent? = nil,
-                        using random: inout RandomSource) throws -> FittedStudent {
+                        baseline: [Float]? = nil, using random: inout RandomSource) throws -> FittedStudent {
+        var (student, set) = try distillScores(teacher: teacher, x: x, labels: labels, warmStart: warmStart,
+                                               using: &random)
+        if explanation == .distilled, let attributing = teacher as? any AttributingDetector {
+            // Without a baseline row, each column's median (the preprocessed training median for numeric columns).
+            let row = baseline ?? (0..<x.columns).map { j in
+                Statistics.quantile(sorted: (0..<x.rows).map { x[$0, j] }.sorted(), 0.5)
+            }
+            student.explainer = try ExplanationHead.fit(teacher: attributing, inputs: set.inputs,
+                                                        scale: student.softTargets.spread, baseline: row,
+                                                        training: training, using: &random)
+        }
+        return student
+    }
+
+    private func distillScores(teacher: any FittedDetector, x: Matrix, labels: [Int]?, warmStart: FittedStudent?,
+                               using random: inout RandomSource) throws -> (FittedStudent, TransferSet) {
         try validate()
         try NeuralScoring.checkTrainingInput(x, labels: labels)
         try teacher.checkWidth(x)
@@ -176,7 +195,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
             let threshold = try Metrics.percentile(scores, 100 * (1 - Double(flagged) / Double(max(scores.count, 1))))
             let state = try DetectorState(scores: scores, threshold: threshold,
                                           contamination: teacher.state.contamination, featureCount: x.columns)
-            return FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: [])
+            return (FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: []), set)
         }
         let trainingScores = NeuralScoring.outputs(network, x).scalars
         if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
@@ -184,6 +203,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         }
         let state = try DetectorState(trainingScores: trainingScores, contamination: teacher.state.contamination,
                                       featureCount: x.columns)
-        return FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: trainingScores)
+        return (FittedStudent(shape: shape, network: network, softTargets: soft, state: state,
+                              trainingScores: trainingScores), set)
     }
 }

@@ -24,15 +24,23 @@ public struct FittedStudent: NetworkScorer, AttributingDetector {
     public var softTargets: SoftTargets
     public var state: DetectorState
     public var trainingScores: [Float]
+    /// The distilled explanation (``ExplanationHead``): features → the teacher's contributions as the student learned
+    /// them; `nil` explains by integrated gradients of ``network``.
+    public var explainer: Network?
 
     /// A student from its parts.
-    public init(shape: Shape, network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float]) {
+    public init(shape: Shape, network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float],
+                explainer: Network? = nil) {
         self.shape = shape
         self.network = network
         self.softTargets = softTargets
         self.state = state
         self.trainingScores = trainingScores
+        self.explainer = explainer
     }
+
+    /// How it explains its rows.
+    public var explanation: StudentExplanation { explainer == nil ? .gradients : .distilled }
 }
 
 extension FittedStudent {
@@ -56,9 +64,17 @@ extension FittedStudent {
     /// The student network's dense arithmetic.
     public var flopsPerRow: Double { network.denseFLOPs }
 
+    /// Each row's contributions: the distilled explanation's when the student has one (its reference is the score
+    /// minus their sum), otherwise integrated gradients of the score from `baseline`.
+    public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
+        guard let explainer else { return try integratedGradients(x, baseline: baseline) }
+        return ExplanationHead.attributions(explainer, x, scores: try scores(x))
+    }
+
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
-        (network.tensors(prefix: "network."),
-         try JSONValue(encoding: StudentDocument(network: network.architecture, softTargets: softTargets)))
+        (network.tensors(prefix: "network.") + (explainer?.tensors(prefix: "explainer.") ?? []),
+         try JSONValue(encoding: StudentDocument(network: network.architecture, softTargets: softTargets,
+                                                 explainer: explainer?.architecture)))
     }
 
     public init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws {
@@ -72,8 +88,16 @@ extension FittedStudent {
         guard network.outputWidth == 1 else {
             throw ModelError.invalidMetadata(file: file.file, reason: "expected one logit output, found \(network.outputWidth)")
         }
+        let explainer = try architecture.explainer.map { head in
+            let network = try Network(architecture: head, tensors: file.tensors, prefix: "explainer.", file: file.file)
+            guard head.inputWidth == state.featureCount && network.outputWidth == state.featureCount else {
+                throw ModelError.invalidMetadata(file: file.file, reason: "expected an explanation head from \(state.featureCount) "
+                                                 + "features to as many contributions, found \(head.inputWidth) → \(network.outputWidth)")
+            }
+            return network
+        }
         self.init(shape: Shape(rawValue: file.metadata.kind) ?? .mlp, network: network, softTargets: architecture.softTargets,
-                  state: state, trainingScores: trainingScores)
+                  state: state, trainingScores: trainingScores, explainer: explainer)
     }
 }
 
@@ -81,9 +105,11 @@ extension FittedStudent {
 struct StudentDocument: Codable {
     var network: NetworkArchitecture
     var softTargets: SoftTargets
+    /// The distilled explanation's network, if any (absent in older files).
+    var explainer: NetworkArchitecture?
 
     enum CodingKeys: String, CodingKey {
-        case network
+        case network, explainer
         case softTargets = "soft_targets"
     }
 }

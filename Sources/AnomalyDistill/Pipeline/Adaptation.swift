@@ -18,6 +18,8 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
     public var epochs: Int
     /// The training rows or synthetic rows (`nil` in files written before synthetic transfer: the rows).
     public var transfer: TransferSet.Source?
+    /// How the student explains (`nil` in files written before distilled explanations: gradients).
+    public var explanation: StudentExplanation?
 
     public init(teacher: String, teacherOptions: DetectorOptions, window: WindowRequest?, distiller: Distiller) {
         self.teacher = teacher
@@ -31,10 +33,11 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
         probeRatio = distiller.transfer.ratio
         epochs = distiller.training.epochs
         transfer = distiller.transfer.source
+        explanation = distiller.explanation
     }
 
     enum CodingKeys: String, CodingKey {
-        case teacher, window, student, objective, temperature, augmentation, epochs, transfer
+        case teacher, window, student, objective, temperature, augmentation, epochs, transfer, explanation
         case teacherOptions = "teacher_options"
         case softWeight = "soft_weight"
         case probeRatio = "probe_ratio"
@@ -51,6 +54,7 @@ public struct DistillationRecipe: Codable, Sendable, Equatable {
         distiller.transfer.ratio = probeRatio
         distiller.training.epochs = epochs
         distiller.transfer.source = transfer ?? .rows
+        distiller.explanation = explanation ?? .gradients
         return distiller
     }
 

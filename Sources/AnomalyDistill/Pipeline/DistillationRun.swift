@@ -101,7 +101,11 @@ public enum DistillationRun {
         let clock = ContinuousClock()
         var student: FittedStudent?
         let distillTime = try clock.measure {
+            // The teacher's attributions behind a distilled explanation start from the row the product explains from.
+            let baseline = distiller.explanation == .distilled
+                ? try ScoringModel(detector: teacher, preprocessor: preprocessor).explanationBaseline : nil
             student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, warmStart: warmStart,
+                                            baseline: baseline,
                                             using: &random)
         }
         guard let student else { throw TrainingError.noTrainingRows }
