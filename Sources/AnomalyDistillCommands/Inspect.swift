@@ -70,6 +70,10 @@ extension Inspect {
             "Parameters: \(Format.integer(parameters)) in \(model.tensors.keys.filter { $0 != "training_scores" }.count) tensors "
                 + ((model.tensors["training_scores"]?.elementCount ?? 0) > 0 ? "(plus the training scores)" : "(no training scores)"),
         ]
+        if let student = detector as? FittedStudent {
+            lines.append("Explains:   " + (student.explainer == nil ? "by integrated gradients of its score"
+                : "by a head distilled from its teacher's attributions (--explanations distilled)"))
+        }
         if model.metadata.training?["transfer"] == .string(TransferSet.Source.synthetic.rawValue) {
             lines.append("Transfer:   synthetic rows only (a Gaussian copula of the training rows, and probes around them); "
                          + "this file holds no training row and no per-row training score")

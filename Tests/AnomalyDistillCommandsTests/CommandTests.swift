@@ -387,6 +387,7 @@ extension FitCommandTests {
         #expect(try DistillationRecipe.stored(in: file.metadata, file: model)?.transfer == .synthetic)
         let text = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect).render()
         #expect(text.contains("Transfer:   synthetic rows only"))
+        #expect(text.contains("Explains:   by integrated gradients of its score"))
         #expect(text.contains("(no training scores)"))
         let score = try #require(try AnomalyDistillCommand.parseAsRoot(
             ["score", "-m", model, data, "--output", model + ".csv", "--monitor", "100"]) as? Score)
@@ -395,6 +396,29 @@ extension FitCommandTests {
         let summary = try score.execute(report: { lines.append($0) })
         #expect(summary.rows == 300 && summary.anomalies > 0)
         #expect(lines.contains { $0.hasPrefix("drift rows 1–100") })
+    }
+
+    @Test("run --explanations distilled: the student file carries the head, inspect says so, and score --explain uses it")
+    func distilledExplanations() throws {
+        let data = try FitCommandTests.dataset(rows: 300)
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("dx-\(UUID().uuidString).safetensors").path
+        defer { for p in [data, model, model + ".csv"] { try? FileManager.default.removeItem(atPath: p) } }
+        let run = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["run", "--detector", "iforest", "--data", data, "--out", model, "--json", "--student-epochs", "40",
+             "--explanations", "distilled"]) as? Run)
+        let output = try JSONDecoder().decode(DistillationOutput.self, from: Data(try run.render().utf8))
+        #expect(try #require(output.comparison?.explanations?.topReasonAgreement) > 0.5)
+        let loaded = try #require(try ScoringModel(contentsOf: URL(fileURLWithPath: model)).detector as? FittedStudent)
+        #expect(loaded.explanation == .distilled)
+        #expect(try DistillationRecipe.stored(in: try ModelFile.read(from: URL(fileURLWithPath: model)).metadata,
+                                              file: model)?.explanation == .distilled)
+        let text = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect).render()
+        #expect(text.contains("Explains:   by a head distilled from its teacher's attributions"))
+        let score = try #require(try AnomalyDistillCommand.parseAsRoot(
+            ["score", "-m", model, data, "--output", model + ".csv", "--explain", "1"]) as? Score)
+        #expect(try score.execute(report: { _ in }).rows == 300)
+        let header = try String(contentsOfFile: model + ".csv", encoding: .utf8).prefix { $0 != "\n" }
+        #expect(header.hasSuffix("reason_1,contribution_1"))
     }
 
     @Test("bad distillation options are usage errors naming the option and its range", arguments: [
@@ -412,6 +436,7 @@ extension FitCommandTests {
         (["--probe-ratio", "-1"], "--probe-ratio must be in [0, 1000], found -1"),
         (["--probe-ratio", "nan"], "--probe-ratio must be in [0, 1000], found nan"),
         (["--transfer", "real"], "--transfer must be rows or synthetic, found real"),
+        (["--explanations", "shap"], "--explanations must be gradients or distilled, found shap"),
     ])
     func badOptions(options: [String], message: String) {
         for command in ["run", "distill"] {
