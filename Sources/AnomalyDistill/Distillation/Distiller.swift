@@ -83,6 +83,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         "Distiller(student: \(student), objective: \(objective.rawValue), temperature: \(temperature), "
             + "softWeight: \(softWeight), augmentation: \(transfer.augmentation), ratio: \(transfer.ratio), "
             + (transfer.source == .synthetic ? "transfer: synthetic, " : "")
+            + (explanation == .distilled ? "explanation: distilled, " : "")
             + "\(training.description))"
     }
 
@@ -107,6 +108,8 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     ///   - labels: Optional 0/1 labels of the rows of `x`, mixed in with weight 1 − α (soft targets only).
     ///   - warmStart: A student to start from (adaptive re-distillation): its weights replace the random
     ///     initialisation when its network has this distiller's architecture for `x`; otherwise it is not used.
+    ///   - baseline: The row the teacher's path attributions start from, for a distilled explanation
+    ///     (``ScoringModel/explanationBaseline``); `nil` takes each column's median of `x`.
     ///   - random: The seeded generator for the probes, the weights and the shuffles.
     /// - Returns: The student, a perceptron or a linear model (``FittedStudent/shape``).
     /// - Throws: `ConfigurationError.invalidSetting` for bad settings or input, `DataError.schemaMismatch` when
@@ -183,27 +186,23 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         guard network.isFinite else {
             throw TrainingError.diverged(detector: name, epoch: epochs, learningRate: Double(adam.learningRate))
         }
-        if transfer.source == .synthetic {
-            // Nothing of a real row is kept: the threshold flags the share of the synthetic rows that the teacher
-            // flags, and the file holds no per-row training score.
-            let base = set.inputs.rows(at: Array(0..<set.baseRowCount))
-            let scores = NeuralScoring.outputs(network, base).scalars
-            if let bad = scores.firstIndex(where: { !$0.isFinite }) {
-                throw TrainingError.nonFiniteScores(detector: name, row: bad)
-            }
-            let flagged = logits.prefix(set.baseRowCount).filter { $0 > 0 }.count
-            let threshold = try Metrics.percentile(scores, 100 * (1 - Double(flagged) / Double(max(scores.count, 1))))
-            let state = try DetectorState(scores: scores, threshold: threshold,
-                                          contamination: teacher.state.contamination, featureCount: x.columns)
-            return (FittedStudent(shape: shape, network: network, softTargets: soft, state: state, trainingScores: []), set)
-        }
-        let trainingScores = NeuralScoring.outputs(network, x).scalars
-        if let bad = trainingScores.firstIndex(where: { !$0.isFinite }) {
+        // A student of synthetic rows keeps nothing of a real row: it is judged on the synthetic rows, its threshold
+        // flags the share of them that the teacher flags, and its file holds no per-row training score.
+        let synthetic = transfer.source == .synthetic
+        let scores = NeuralScoring.outputs(network, synthetic ? set.inputs.rows(at: Array(0..<set.baseRowCount)) : x).scalars
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw TrainingError.nonFiniteScores(detector: name, row: bad)
         }
-        let state = try DetectorState(trainingScores: trainingScores, contamination: teacher.state.contamination,
-                                      featureCount: x.columns)
+        let contamination = teacher.state.contamination
+        let state: DetectorState
+        if synthetic {
+            let flagged = Double(logits.prefix(set.baseRowCount).filter { $0 > 0 }.count) / Double(max(scores.count, 1))
+            state = try DetectorState(scores: scores, threshold: try Metrics.percentile(scores, 100 * (1 - flagged)),
+                                      contamination: contamination, featureCount: x.columns)
+        } else {
+            state = try DetectorState(trainingScores: scores, contamination: contamination, featureCount: x.columns)
+        }
         return (FittedStudent(shape: shape, network: network, softTargets: soft, state: state,
-                              trainingScores: trainingScores), set)
+                              trainingScores: synthetic ? [] : scores), set)
     }
 }

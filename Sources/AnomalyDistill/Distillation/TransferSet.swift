@@ -145,7 +145,6 @@ public struct TransferSet: Sendable {
     /// - Complexity: O(rows · features) plus one teacher scoring pass.
     public init(x: Matrix, teacher: any AnomalyScorer, options: Options = Options(),
                 using random: inout RandomSource) throws {
-        try options.validate()
         let base = options.source == .synthetic ? try GaussianCopula(fitting: x).sample(x.rows, using: &random) : x
         let probes = try Self.probes(around: base, options: options, using: &random)
         var inputs = base

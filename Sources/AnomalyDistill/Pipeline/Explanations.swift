@@ -5,7 +5,8 @@
 /// model's ``AttributingDetector/attributions(_:baseline:)``: for networks, integrated gradients from the training
 /// median row (numeric columns at their median; categorical columns at no category), so that a row's
 /// contributions sum to its score minus the median row's; for ECOD, its per-column tail terms; for the isolation
-/// forest, each column's share of the isolation along the row's paths; for ensembles, the members' combined.
+/// forest, each column's share of the isolation along the row's paths; for ensembles, the members' combined; for a
+/// student distilled with ``StudentExplanation/distilled``, its head's estimate of the teacher's contributions.
 /// A missing value is explained with the value it was imputed with, and marked ``Reason/imputed``.
 public struct Explanations: Sendable {
     /// One reason: a column and its contribution.
