@@ -47,7 +47,7 @@ MEMBERS = ["iforest", "ecod", "pca", "autoencoder", "knn"]
 DETERMINISTIC = {"ecod", "pca"}
 PREVIOUS_DEFAULT = ("iforest", "ecod", "autoencoder")
 PYOD_SINGLE = ["IForest", "ECOD", "KNN", "LOF", "AutoEncoder", "DeepSVDD", "PCA", "COPOD", "HBOS", "OCSVM"]
-AUGMENTATIONS = ["uniform,tail", "uniform", "all", "none"]
+AUGMENTATIONS = ["uniform,tail", "uniform", "all", "none", "jitter,uniform,tail"]
 
 
 def extra_sets():
