@@ -13,7 +13,7 @@ struct StudentArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: "Weight α in [0, 1] of the soft loss; 1 − α weighs the hard loss on labels (with --use-labels).")
     var alpha = 0.5
 
-    @Option(help: "Synthetic probes labelled by the teacher: all (jitter, mixup, uniform), none, or a list of jitter,mixup,uniform,tail (default: uniform,tail; all for gradient-boosting).")
+    @Option(help: "Synthetic probes labelled by the teacher: all (jitter, mixup, uniform), none, or a list of jitter,mixup,uniform,tail (default: uniform,tail; jitter,mixup,uniform,tail for gradient-boosting).")
     var augment: String?
 
     @Option(name: .customLong("probe-ratio"), parsing: .unconditional,

@@ -449,11 +449,11 @@ extension FitCommandTests {
         }
     }
 
-    @Test("a quantile-scaled (tree) teacher gets score matching on 50,000 probes of every kind; options still win")
+    @Test("a quantile-scaled (tree) teacher gets score matching on 50,000 probes of every kind, tail included; options still win")
     func treeTeacherDefaults() throws {
         let plain = try StudentArguments.parse([])
         let tree = try plain.makeDistiller(for: .quantile)
-        #expect(tree.objective == .scoreMatching && tree.transfer.augmentation == .all)
+        #expect(tree.objective == .scoreMatching && tree.transfer.augmentation == [.jitter, .mixup, .uniform, .tail])
         #expect(tree.transfer.ratio == Distiller.treeTeacherProbeRatio)
         let standard = try plain.makeDistiller(for: .standard)
         #expect(standard.objective == .softTargets && standard.transfer.augmentation == [.uniform, .tail])
