@@ -23,7 +23,7 @@ public enum ExplanationHead {
     /// explains a row in 1–8 ms, on two cores).
     public static let maximumRows = 20_000
     /// The hidden width for `featureCount` features: `clamp(2d, 32, 128)`.
-    public static func width(featureCount d: Int) -> Int { min(256, max(64, 4 * d)) }
+    public static func width(featureCount d: Int) -> Int { min(512, max(128, 8 * d)) }
 
     /// Trains the head on the teacher's attributions of rows drawn from `inputs`.
     ///
