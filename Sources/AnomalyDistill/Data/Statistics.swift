@@ -30,12 +30,36 @@ public enum Statistics {
         return Float(gamma >= 0.5 ? above - difference * (1 - gamma) : below + difference * gamma)
     }
 
-    /// The arithmetic mean; 0 for no values.
     /// The values that are not missing (`NaN`), in `Double`, ascending.
     public static func sortedPresent(_ values: [Float]) -> [Double] {
         values.filter { !$0.isNaN }.map(Double.init).sorted()
     }
 
+    /// The column means of `n` rows of `d` values, and the sums of their centred cross-products
+    /// `Σᵣ (xᵣᵢ − x̄ᵢ)(xᵣⱼ − x̄ⱼ)` as a full symmetric d × d matrix (row-major), in `Double`: what a covariance or a
+    /// correlation matrix is made of (PCA, the Gaussian copula). `value(r, j)` reads row r, column j.
+    /// - Complexity: O(n · d²).
+    public static func centredCrossProducts(rows n: Int, columns d: Int,
+                                            _ value: (Int, Int) -> Double) -> (means: [Double], products: [Double]) {
+        var means = [Double](repeating: 0, count: d)
+        for r in 0..<n { for j in 0..<d { means[j] += value(r, j) } }
+        if n > 0 { for j in 0..<d { means[j] /= Double(n) } }
+        // The upper triangle, then mirrored.
+        var products = [Double](repeating: 0, count: d * d)
+        var centred = [Double](repeating: 0, count: d)
+        for r in 0..<n {
+            for j in 0..<d { centred[j] = value(r, j) - means[j] }
+            for i in 0..<d {
+                let ci = centred[i]
+                if ci == 0 { continue }
+                for j in i..<d { products[i * d + j] += ci * centred[j] }
+            }
+        }
+        for i in 0..<d { for j in i..<d { products[j * d + i] = products[i * d + j] } }
+        return (means, products)
+    }
+
+    /// The arithmetic mean; 0 for no values.
     public static func mean(_ values: some Collection<Double>) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }

@@ -73,26 +73,8 @@ public struct PCA: Detector, Equatable {
         try validate()
         try ClassicDetectorSupport.checkTraining(x, minimumRows: 2)
         let n = x.rows, d = x.columns
-        var mean = [Double](repeating: 0, count: d)
-        for r in 0..<n { for j in 0..<d { mean[j] += Double(x[r, j]) } }
-        for j in 0..<d { mean[j] /= Double(n) }
-        // Upper triangle of the centred cross-products, in Double.
-        var covariance = [Double](repeating: 0, count: d * d)
-        var centred = [Double](repeating: 0, count: d)
-        for r in 0..<n {
-            for j in 0..<d { centred[j] = Double(x[r, j]) - mean[j] }
-            for i in 0..<d {
-                let ci = centred[i]
-                if ci == 0 { continue }
-                for j in i..<d { covariance[i * d + j] += ci * centred[j] }
-            }
-        }
-        for i in 0..<d {
-            for j in i..<d {
-                covariance[i * d + j] /= Double(n - 1)
-                covariance[j * d + i] = covariance[i * d + j]
-            }
-        }
+        let (mean, products) = Statistics.centredCrossProducts(rows: n, columns: d) { Double(x[$0, $1]) }
+        let covariance = products.map { $0 / Double(n - 1) }
         let (values, vectors) = SymmetricEigen.decompose(covariance, size: d)
         let total = values.reduce(0) { $0 + max($1, 0) }
         // The fewest leading components reaching the variance share, among those with a usable eigenvalue.

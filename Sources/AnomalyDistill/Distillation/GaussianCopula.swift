@@ -97,17 +97,7 @@ public struct GaussianCopula: Sendable {
     /// The correlation matrix of the columns of `scores` (n × d), shrunk 1% towards the identity; a constant column
     /// is uncorrelated with the rest.
     private static func shrunkCorrelation(_ scores: [Double], rows n: Int, columns d: Int) -> [Double] {
-        var means = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { means[j] += scores[i * d + j] } }
-        for j in 0..<d { means[j] /= Double(n) }
-        var covariance = [Double](repeating: 0, count: d * d)
-        var centred = [Double](repeating: 0, count: d)
-        for i in 0..<n {
-            for j in 0..<d { centred[j] = scores[i * d + j] - means[j] }
-            for j in 0..<d where centred[j] != 0 {
-                for k in 0...j { covariance[j * d + k] += centred[j] * centred[k] }
-            }
-        }
+        let covariance = Statistics.centredCrossProducts(rows: n, columns: d) { scores[$0 * d + $1] }.products
         var correlation = [Double](repeating: 0, count: d * d)
         for j in 0..<d {
             for k in 0...j {
