@@ -155,6 +155,21 @@ enum PlantedFixture {
                 != student.attributions(x, baseline: []).contributions.scalars)
     }
 
+    @Test("a student file whose explanation head does not map the features to as many contributions is refused")
+    func badHead() throws {
+        var student = Self.distilledStudent
+        let d = PlantedFixture.data.x.columns
+        var random = RandomSource(seed: 1)
+        student.explainer = Network(architecture: try .mlp(inputWidth: d, hidden: [4], outputWidth: d + 1,
+                                                           activation: .relu), random: &random)
+        let url = URL(fileURLWithPath: TestFiles.uniquePath(suffix: ".safetensors"))
+        defer { TestFiles.remove(url.path) }
+        try DetectorFile.write(student, preprocessor: PlantedFixture.data.preprocessor, to: url)
+        let file = try ModelFile.read(from: url)
+        let error = #expect(throws: ModelError.self) { try DetectorFile.decode(FittedStudent.self, from: file) }
+        #expect(error.map { "\($0)".contains("expected an explanation head from \(d) features to as many contributions") } == true)
+    }
+
     @Test("contributions sum to score − reference: exactly for ECOD, the forest and the ensemble, within 1e-3 for networks",
           arguments: ["isolation_forest", "ecod", "ensemble", "autoencoder", "deep_svdd", "supervised_network",
                       "distilled_student"])
