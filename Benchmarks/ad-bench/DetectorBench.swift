@@ -1,7 +1,7 @@
 import AnomalyDistill
 import Foundation
 
-/// `ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b]
+/// `ad-bench detectors --splits DIR --detector NAME [--members a,b] [--trees N] [--json] [--seed N] [--only a,b]
 /// [--knn-cap ROWS] [--repeats N]`
 ///
 /// For each data set folder under DIR (`train.csv`, `test.csv`, as `Scripts/../peers/make_splits.py`
@@ -31,6 +31,7 @@ enum DetectorBench {
         var normalization: String? = nil
         var hidden: [Int]? = nil
         var epochs: Int? = nil
+        var trees: Int? = nil
         var combination: String? = nil
         var dump: String? = nil
     }
@@ -38,7 +39,7 @@ enum DetectorBench {
 
     static func usage() -> Never {
         FileHandle.standardError.write(Data(
-            "usage: ad-bench detectors --splits DIR --detector NAME [--members a,b] [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train] [--dump DIR]\n".utf8))
+            "usage: ad-bench detectors --splits DIR --detector NAME [--members a,b] [--trees N] [--json] [--seed N] [--only a,b] [--knn-cap ROWS] [--repeats N] [--score-train] [--dump DIR]\n".utf8))
         exit(2)
     }
 
@@ -65,6 +66,7 @@ enum DetectorBench {
             case "--normalization": options.normalization = value()
             case "--hidden": options.hidden = value().split(separator: ",").compactMap { Int($0) }
             case "--epochs": options.epochs = number()
+            case "--trees": options.trees = number()
             case "--combination": options.combination = value()
             case "--repeats": options.repeats = max(1, number())
             case "--score-train": options.scoreTrain = true
@@ -129,6 +131,7 @@ enum DetectorBench {
                     detectorOptions.normalization = options.normalization
                     detectorOptions.hidden = options.hidden
                     detectorOptions.epochs = options.epochs
+                    detectorOptions.trees = options.trees
                     detectorOptions.combination = options.combination
                     fitted = try DetectorCatalog.make(options.detector, options: detectorOptions)
                         .fit(xTrain, labels: nil, using: &random)

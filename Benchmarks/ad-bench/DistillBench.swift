@@ -1,16 +1,16 @@
 import AnomalyDistill
 import Foundation
 
-/// `ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--student SPEC] [--temperature T]
-/// [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]`:
+/// `ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--trees N] [--student SPEC] [--temperature T]
+/// [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N] [--variants "OPTS;OPTS;…"]`:
 /// for each data set folder, fits the teacher on the training rows (no labels, contamination = the
 /// training anomaly ratio), distils a student, and prints one JSON line per set: teacher and student
 /// test ROC-AUC, fidelity on the test rows, parameters, and batch scoring speed of both measured in
 /// process on the same rows (best of 3).
 enum DistillBench {
     static func run(_ arguments: [String]) throws {
-        var splits = "", teacherName = "ensemble", members: [String]?, only: Set<String>?, seed: UInt64 = 0
-        var distiller = Distiller()
+        var splits = "", teacherName = "ensemble", members: [String]?, trees: Int?, only: Set<String>?, seed: UInt64 = 0
+        var base: [String] = [], variants: [String] = []
         var useLabels = false
         var index = 0
         func value() -> String {
@@ -23,20 +23,21 @@ enum DistillBench {
             case "--splits": splits = value()
             case "--teacher": teacherName = value()
             case "--members": members = value().split(separator: ",").map(String.init)
-            case "--student": distiller.student = try StudentArchitecture(parsing: value())
-            case "--temperature": distiller.temperature = Double(value()) ?? 2
-            case "--alpha": distiller.softWeight = Double(value()) ?? 0.5
-            case "--augment": distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: value())
-            case "--probe-ratio": distiller.transfer.ratio = Double(value()) ?? 1
-            case "--transfer": distiller.transfer.source = TransferSet.Source(rawValue: value()) ?? .rows
-            case "--explanations": distiller.explanation = StudentExplanation(rawValue: value()) ?? .gradients
-            case "--objective": distiller.objective = value() == "score-matching" ? .scoreMatching : .softTargets
+            case "--trees": trees = Int(value())
             case "--labels": useLabels = true
             case "--only": only = Set(value().split(separator: ",").map(String.init))
             case "--seed": seed = UInt64(value()) ?? 0
-            default: usage()
+            case "--variants": variants = value().split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            default:
+                base.append(arguments[index])
+                base.append(value())
             }
             index += 1
+        }
+        // One distiller per variant, each the common options followed by its own (later options win); the teacher is
+        // fitted once per set and every variant distils it with the same seed.
+        let distillers = try (variants.isEmpty ? [""] : variants).map { variant in
+            (variant, try distiller(base + variant.split(separator: " ").map(String.init)))
         }
         guard !splits.isEmpty else { usage() }
         let names = try FileManager.default.contentsOfDirectory(atPath: splits).sorted().filter { name in
@@ -52,6 +53,7 @@ enum DistillBench {
             let contamination = min(0.5, max(Double(trainLabels.reduce(0, +)) / Double(trainLabels.count), 1e-6))
             var options = DetectorOptions(contamination: contamination)
             options.members = members
+            options.trees = trees
             var random = RandomSource(seed: seed)
             let teacherDetector = try DetectorCatalog.make(teacherName, options: options)
             var teacher: (any FittedDetector)?
@@ -59,6 +61,8 @@ enum DistillBench {
                 teacher = try teacherDetector.fit(x, labels: nil, using: &random)
             }
             guard let teacher else { continue }
+            for (variant, distiller) in distillers {
+            var random = random
             var student: FittedStudent?
             let distillTime = try DetectorBench.seconds {
                 student = try distiller.distill(teacher: teacher, x: x, labels: useLabels ? trainLabels : nil, using: &random)
@@ -86,15 +90,45 @@ enum DistillBench {
                 "student_rows_per_s": Double(xTest.rows) / studentSeconds,
                 "teacher_fit_s": teacherFit, "distill_s": distillTime,
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+            var line = record
+            if !variants.isEmpty { line["variant"] = variant }
+            let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+            }
         }
+    }
+
+    /// A distiller from `--student`, `--temperature`, `--alpha`, `--augment`, `--probe-ratio`, `--transfer`,
+    /// `--explanations` and `--objective` options.
+    static func distiller(_ arguments: [String]) throws -> Distiller {
+        var distiller = Distiller()
+        var index = 0
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { usage() }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--student": distiller.student = try StudentArchitecture(parsing: value())
+            case "--temperature": distiller.temperature = Double(value()) ?? 2
+            case "--alpha": distiller.softWeight = Double(value()) ?? 0.5
+            case "--augment": distiller.transfer.augmentation = try TransferSet.Augmentation(parsing: value())
+            case "--probe-ratio": distiller.transfer.ratio = Double(value()) ?? 1
+            case "--transfer": distiller.transfer.source = TransferSet.Source(rawValue: value()) ?? .rows
+            case "--explanations": distiller.explanation = StudentExplanation(rawValue: value()) ?? .gradients
+            case "--objective": distiller.objective = value() == "score-matching" ? .scoreMatching : .softTargets
+            default: usage()
+            }
+            index += 1
+        }
+        return distiller
     }
 
     static func usage() -> Never {
         FileHandle.standardError.write(Data("""
-            usage: ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--student SPEC] [--temperature T]
-                   [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N]
+            usage: ad-bench distill --splits DIR [--teacher NAME] [--members a,b] [--trees N] [--student SPEC] [--temperature T]
+                   [--alpha A] [--augment KINDS] [--probe-ratio R] [--transfer rows|synthetic] [--objective soft|score-matching] [--labels] [--only a,b] [--seed N] [--variants "OPTS;OPTS;…"]
 
             """.utf8))
         exit(2)
