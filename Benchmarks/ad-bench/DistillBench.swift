@@ -83,6 +83,11 @@ enum DistillBench {
                 "dataset": name, "n_fit": x.rows, "n_test": xTest.rows, "features": x.columns,
                 "teacher_roc_auc": try Metrics.rocAUC(scores: teacherScores, labels: testLabels),
                 "student_roc_auc": try Metrics.rocAUC(scores: studentScores, labels: testLabels),
+                // F1 of each at its own threshold on the test rows (issue 11: student F1 ≥ teacher F1 − 0.02).
+                "teacher_f1": try ConfusionMatrix(scores: teacherScores.map(Double.init), labels: testLabels,
+                                                  threshold: teacher.state.threshold).f1,
+                "student_f1": try ConfusionMatrix(scores: studentScores.map(Double.init), labels: testLabels,
+                                                  threshold: student.state.threshold).f1,
                 "spearman": fidelity.spearman, "top_k_overlap": fidelity.topKOverlap, "k": fidelity.k,
                 "decision_agreement": fidelity.decisionAgreement,
                 "teacher_parameters": teacherParameters, "student_parameters": studentParameters,
