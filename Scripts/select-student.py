@@ -15,6 +15,8 @@ The protocol of Scripts/select-defaults.py (issue 11), applied to how the studen
    differences (the incumbent rule of select-defaults.py). Nothing measured on the report half feeds the choice.
 5. Report: per half and per set, seed-averaged top-k overlap, Spearman, student − teacher ROC-AUC and distillation
    seconds; then the issue's 11 distillation sets (they straddle both halves).
+6. The student's threshold, by the same rule: re-fitted at the contamination on its training scores, or its logit's
+   zero (the teacher's threshold); judged on decision agreement with the teacher (see `threshold_stage`).
 
 Usage: Scripts/select-student.py [--work DIR] [--seeds 0,1,2] [--no-build]
 Needs: numpy, scikit-learn, pandas; the release CLI for the planted check (`swift build -c release`).
@@ -138,6 +140,45 @@ def main():
               f"{mean_of(candidate, BAR_SETS, gap):+.4f} | {' / '.join(f'{v:.3f}' for v in per_seed)} |")
     with open(os.path.join(args.work, "student.json"), "w") as handle:
         json.dump({"chosen": chosen, "gain": gain, "error": error}, handle)
+    threshold_stage(defaults, binary, splits, select, report, seeds, args.work)
+
+
+def threshold_stage(defaults, binary, splits, select, report, seeds, work):
+    """The student's threshold: re-fitted at the contamination on its own training scores (the previous rule) or
+    its logit's zero, which is where the teacher's threshold maps (ℓ = (s − threshold) / spread). Criterion, fixed
+    before the run: decision agreement with the teacher on the test rows, selection half, seed-averaged, with the
+    incumbent rule; F1 at each model's own threshold is reported beside it."""
+    rows = {}
+    for seed in seeds:
+        cache = os.path.join(work, f"thresholds.s{seed}.jsonl")
+        if not os.path.isfile(cache):
+            out = defaults.bench(binary, "distill", "--splits", splits, "--seed", str(seed))
+            with open(cache, "w") as handle:
+                handle.writelines(json.dumps(r) + "\n" for r in out)
+        with open(cache) as handle:
+            for record in map(json.loads, handle):
+                rows.setdefault(record["dataset"], []).append(record)
+    rules = {"re-fitted at the contamination (previous)": ("decision_agreement", "student_f1"),
+             "the logit's zero": ("decision_agreement_at_zero", "student_f1_at_zero")}
+    m = lambda n, key: float(np.mean([r[key] for r in rows[n]]))
+    print("\n## The student's threshold (default student, seeds " + ", ".join(map(str, seeds)) + ")\n")
+    print("| rule | selection decision agreement | selection F1 − teacher's, mean / worst | report decision agreement "
+          "| report F1 − teacher's, mean / worst |")
+    print("|---|---|---|---|---|")
+    for rule, (agree, f1) in rules.items():
+        cells = []
+        for sets in (select, report):
+            gaps = [m(n, f1) - m(n, "teacher_f1") for n in sets]
+            cells += [f"{np.mean([m(n, agree) for n in sets]):.4f}", f"{np.mean(gaps):+.4f} / {min(gaps):+.4f}"]
+        print(f"| {rule} | " + " | ".join(cells) + " |")
+    differences = np.array([m(n, "decision_agreement_at_zero") - m(n, "decision_agreement") for n in select])
+    gain, error = differences.mean(), differences.std(ddof=1) / np.sqrt(len(differences))
+    print(f"\nThe logit's zero: selection agreement gain {gain:+.4f}, standard error {error:.4f}: "
+          + ("it replaces the re-fitted threshold." if gain > 2 * error else "within noise, the re-fitted threshold stays."))
+    print("\n| set (the issue's 11) | F1 teacher | student, re-fitted | student, logit's zero |")
+    print("|---|---|---|---|")
+    for n in BAR_SETS:
+        print(f"| {n} | {m(n, 'teacher_f1'):.3f} | {m(n, 'student_f1'):.3f} | {m(n, 'student_f1_at_zero'):.3f} |")
 
 
 if __name__ == "__main__":
