@@ -62,49 +62,48 @@ enum DistillBench {
             }
             guard let teacher else { continue }
             for (variant, distiller) in distillers {
-            var random = random
-            var student: FittedStudent?
-            let distillTime = try DetectorBench.seconds {
-                student = try distiller.distill(teacher: teacher, x: x, labels: useLabels ? trainLabels : nil, using: &random)
-            }
-            guard let student else { continue }
-            var teacherScores: [Float] = [], studentScores: [Float] = []
-            var teacherSeconds = Double.infinity, studentSeconds = Double.infinity
-            for _ in 0..<3 {
-                teacherSeconds = min(teacherSeconds, try DetectorBench.seconds { teacherScores = try teacher.scores(xTest) })
-                studentSeconds = min(studentSeconds, try DetectorBench.seconds { studentScores = try student.scores(xTest) })
-            }
-            let fidelity = try Fidelity(teacherScores: teacherScores, studentScores: studentScores,
-                                        teacherThreshold: teacher.state.threshold, studentThreshold: student.state.threshold,
-                                        contamination: contamination)
-            let teacherParameters = try teacher.encode().tensors.reduce(0) { $0 + $1.elementCount }
-            let studentParameters = try student.encode().tensors.reduce(0) { $0 + $1.elementCount }
-            let record: [String: Any] = [
-                "dataset": name, "n_fit": x.rows, "n_test": xTest.rows, "features": x.columns,
-                "teacher_roc_auc": try Metrics.rocAUC(scores: teacherScores, labels: testLabels),
-                "student_roc_auc": try Metrics.rocAUC(scores: studentScores, labels: testLabels),
-                // F1 of each at its own threshold on the test rows (issue 11: student F1 ≥ teacher F1 − 0.02).
-                "teacher_f1": try ConfusionMatrix(scores: teacherScores.map(Double.init), labels: testLabels,
-                                                  threshold: teacher.state.threshold).f1,
-                "student_f1": try ConfusionMatrix(scores: studentScores.map(Double.init), labels: testLabels,
-                                                  threshold: student.state.threshold).f1,
-                "student_f1_at_zero": try ConfusionMatrix(scores: studentScores.map(Double.init), labels: testLabels,
-                                                          threshold: 0).f1,
-                "student_threshold": student.state.threshold,
-                "decision_agreement_at_zero": try Fidelity(teacherScores: teacherScores, studentScores: studentScores,
-                                                           teacherThreshold: teacher.state.threshold, studentThreshold: 0,
-                                                           contamination: contamination).decisionAgreement,
-                "spearman": fidelity.spearman, "top_k_overlap": fidelity.topKOverlap, "k": fidelity.k,
-                "decision_agreement": fidelity.decisionAgreement,
-                "teacher_parameters": teacherParameters, "student_parameters": studentParameters,
-                "teacher_rows_per_s": Double(xTest.rows) / teacherSeconds,
-                "student_rows_per_s": Double(xTest.rows) / studentSeconds,
-                "teacher_fit_s": teacherFit, "distill_s": distillTime,
-            ]
-            var line = record
-            if !variants.isEmpty { line["variant"] = variant }
-            let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+                var random = random
+                var student: FittedStudent?
+                let distillTime = try DetectorBench.seconds {
+                    student = try distiller.distill(teacher: teacher, x: x, labels: useLabels ? trainLabels : nil, using: &random)
+                }
+                guard let student else { continue }
+                var teacherScores: [Float] = [], studentScores: [Float] = []
+                var teacherSeconds = Double.infinity, studentSeconds = Double.infinity
+                for _ in 0..<3 {
+                    teacherSeconds = min(teacherSeconds, try DetectorBench.seconds { teacherScores = try teacher.scores(xTest) })
+                    studentSeconds = min(studentSeconds, try DetectorBench.seconds { studentScores = try student.scores(xTest) })
+                }
+                let fidelity = try Fidelity(teacherScores: teacherScores, studentScores: studentScores,
+                                            teacherThreshold: teacher.state.threshold, studentThreshold: student.state.threshold,
+                                            contamination: contamination)
+                let teacherParameters = try teacher.encode().tensors.reduce(0) { $0 + $1.elementCount }
+                let studentParameters = try student.encode().tensors.reduce(0) { $0 + $1.elementCount }
+                var record: [String: Any] = [
+                    "dataset": name, "n_fit": x.rows, "n_test": xTest.rows, "features": x.columns,
+                    "teacher_roc_auc": try Metrics.rocAUC(scores: teacherScores, labels: testLabels),
+                    "student_roc_auc": try Metrics.rocAUC(scores: studentScores, labels: testLabels),
+                    // F1 of each at its own threshold on the test rows (issue 11: student F1 ≥ teacher F1 − 0.02).
+                    "teacher_f1": try ConfusionMatrix(scores: teacherScores.map(Double.init), labels: testLabels,
+                                                      threshold: teacher.state.threshold).f1,
+                    "student_f1": try ConfusionMatrix(scores: studentScores.map(Double.init), labels: testLabels,
+                                                      threshold: student.state.threshold).f1,
+                    "student_f1_at_zero": try ConfusionMatrix(scores: studentScores.map(Double.init), labels: testLabels,
+                                                              threshold: 0).f1,
+                    "student_threshold": student.state.threshold,
+                    "decision_agreement_at_zero": try Fidelity(teacherScores: teacherScores, studentScores: studentScores,
+                                                               teacherThreshold: teacher.state.threshold, studentThreshold: 0,
+                                                               contamination: contamination).decisionAgreement,
+                    "spearman": fidelity.spearman, "top_k_overlap": fidelity.topKOverlap, "k": fidelity.k,
+                    "decision_agreement": fidelity.decisionAgreement,
+                    "teacher_parameters": teacherParameters, "student_parameters": studentParameters,
+                    "teacher_rows_per_s": Double(xTest.rows) / teacherSeconds,
+                    "student_rows_per_s": Double(xTest.rows) / studentSeconds,
+                    "teacher_fit_s": teacherFit, "distill_s": distillTime,
+                ]
+                if !variants.isEmpty { record["variant"] = variant }
+                let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
             }
         }
     }
