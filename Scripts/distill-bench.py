@@ -17,10 +17,9 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+from bench_common import AD_BENCH, SHARED, build, ensure_splits
+
 BASELINE_TEACHER = {"iforest": "IForest", "autoencoder": "AutoEncoder"}
 ABLATION = [
     ("no augmentation", ["--augment", "none"]),
@@ -57,14 +56,10 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("extra", nargs="*")
     args = parser.parse_args()
-    if not os.path.isdir(args.splits) or not os.listdir(args.splits):
-        subprocess.run([sys.executable, os.path.join(SHARED, "peers", "make_splits.py"), os.path.join(SHARED, "data"),
-                        args.splits], check=True)
+    ensure_splits(args.splits)
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "ad-bench", "--scratch-path", ".build-bench"],
-                       cwd=ROOT, env=dict(os.environ, ANOMALY_DISTILL_BENCHMARKS="1"), check=True,
-                       stdout=subprocess.DEVNULL)
-    bench = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+        build()
+    bench = AD_BENCH
     baseline = {}
     with open(os.path.join(SHARED, "peers", "fidelity.jsonl")) as handle:
         for line in handle:

@@ -41,8 +41,8 @@ from sklearn import datasets
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+from bench_common import AD_BENCH, ROOT, SHARED, build, ensure_splits
+
 MEMBERS = ["iforest", "ecod", "pca", "autoencoder", "knn"]
 DETERMINISTIC = {"ecod", "pca"}
 PREVIOUS_DEFAULT = ("iforest", "ecod", "autoencoder")
@@ -77,9 +77,7 @@ def extra_sets():
 def prepare_splits(work):
     splits = os.path.join(work, "splits")
     shared_splits = os.path.join(work, "shared-splits")
-    if not os.path.isdir(shared_splits) or not os.listdir(shared_splits):
-        subprocess.run([sys.executable, os.path.join(SHARED, "peers", "make_splits.py"), os.path.join(SHARED, "data"),
-                        shared_splits], check=True, stdout=subprocess.DEVNULL)
+    ensure_splits(shared_splits, quiet=True)
     os.makedirs(splits, exist_ok=True)
     for name in os.listdir(shared_splits):
         link = os.path.join(splits, name)
@@ -184,12 +182,8 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     os.makedirs(args.work, exist_ok=True)
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "ad-bench", "--scratch-path", ".build-bench"],
-                       cwd=ROOT, env=dict(os.environ, ANOMALY_DISTILL_BENCHMARKS="1"), check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "anomaly-distill"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-    binary = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+        build(cli=True)
+    binary = AD_BENCH
     splits, names = prepare_splits(args.work)
     select, report = halves(names)
     print("## Halves (sets sorted by the SHA-256 of their name)\n")

@@ -30,7 +30,8 @@ import sys
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_common import AD_BENCH, ROOT, build
+
 CANDIDATES = ["", "--probe-ratio 5", "--probe-ratio 10", "--probe-ratio 20", "--probe-ratio 10 --temperature 1",
               "--probe-ratio 10 --student mlp:64,32"]
 BAR_SETS = ["breastw", "cardio", "thyroid", "vowels", "mammography", "satimage2", "shuttle", "steel_plates_fault",
@@ -58,12 +59,8 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     defaults = protocol()
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "ad-bench", "--scratch-path", ".build-bench"],
-                       cwd=ROOT, env=dict(os.environ, ANOMALY_DISTILL_BENCHMARKS="1"), check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "anomaly-distill"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-    binary = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+        build(cli=True)
+    binary = AD_BENCH
     splits, names = defaults.prepare_splits(args.work)
     select, report = defaults.halves(names)
 

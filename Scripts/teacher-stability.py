@@ -16,14 +16,13 @@ import itertools
 import json
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 import pandas as pd
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+from bench_common import AD_BENCH, build, ensure_splits
+
 BAR_SETS = "breastw,cardio,thyroid,vowels,mammography,satimage2,shuttle,steel_plates_fault,nsl_kdd_test," \
            "insurance_claims_fraud,skab_valve1"
 
@@ -40,14 +39,10 @@ def main():
     parser.add_argument("--trees", type=int, help="the isolation-forest member's trees (default: the product's)")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
-    if not os.path.isdir(args.splits) or not os.listdir(args.splits):
-        subprocess.run([sys.executable, os.path.join(SHARED, "peers", "make_splits.py"), os.path.join(SHARED, "data"),
-                        args.splits], check=True)
+    ensure_splits(args.splits)
     if not args.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "ad-bench", "--scratch-path", ".build-bench"],
-                       cwd=ROOT, env=dict(os.environ, ANOMALY_DISTILL_BENCHMARKS="1"), check=True,
-                       stdout=subprocess.DEVNULL)
-    binary = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+        build()
+    binary = AD_BENCH
     seeds = [int(s) for s in args.seeds.split(",")]
     names = args.only.split(",")
     with tempfile.TemporaryDirectory() as dump:
