@@ -16,7 +16,8 @@ The protocol of Scripts/select-defaults.py (issue 11), applied to how the studen
 5. Report: per half and per set, seed-averaged top-k overlap, Spearman, student − teacher ROC-AUC and distillation
    seconds; then the issue's 11 distillation sets (they straddle both halves).
 6. The student's threshold, by the same rule: re-fitted at the contamination on its training scores, or its logit's
-   zero (the teacher's threshold); judged on decision agreement with the teacher (see `threshold_stage`).
+   zero (the teacher's threshold); judged on decision agreement with the teacher, on the default candidate's
+   students of step 2 (see `threshold_stage`).
 
 Usage: Scripts/select-student.py [--work DIR] [--seeds 0,1,2] [--no-build]
 Needs: numpy, scikit-learn, pandas; the release CLI for the planted check (`swift build -c release`).
@@ -137,24 +138,15 @@ def main():
               f"{mean_of(candidate, BAR_SETS, gap):+.4f} | {' / '.join(f'{v:.3f}' for v in per_seed)} |")
     with open(os.path.join(args.work, "student.json"), "w") as handle:
         json.dump({"chosen": chosen, "gain": gain, "error": error}, handle)
-    threshold_stage(defaults, binary, splits, select, report, seeds, args.work)
+    threshold_stage({n: rows[("", n)] for n in names}, select, report, seeds)
 
 
-def threshold_stage(defaults, binary, splits, select, report, seeds, work):
+def threshold_stage(rows, select, report, seeds):
     """The student's threshold: re-fitted at the contamination on its own training scores (the previous rule) or
     its logit's zero, which is where the teacher's threshold maps (ℓ = (s − threshold) / spread). Criterion, fixed
     before the run: decision agreement with the teacher on the test rows, selection half, seed-averaged, with the
-    incumbent rule; F1 at each model's own threshold is reported beside it."""
-    rows = {}
-    for seed in seeds:
-        cache = os.path.join(work, f"thresholds.s{seed}.jsonl")
-        if not os.path.isfile(cache):
-            out = defaults.bench(binary, "distill", "--splits", splits, "--seed", str(seed))
-            with open(cache, "w") as handle:
-                handle.writelines(json.dumps(r) + "\n" for r in out)
-        with open(cache) as handle:
-            for record in map(json.loads, handle):
-                rows.setdefault(record["dataset"], []).append(record)
+    incumbent rule; F1 at each model's own threshold is reported beside it. `rows` are the default candidate's
+    records per set (one per seed): `ad-bench distill` reports both thresholds for every student."""
     rules = {"re-fitted at the contamination (previous)": ("decision_agreement", "student_f1"),
              "the logit's zero": ("decision_agreement_at_zero", "student_f1_at_zero")}
     m = lambda n, key: float(np.mean([r[key] for r in rows[n]]))
