@@ -73,7 +73,7 @@ public struct ConvAutoencoder: Detector, NeuralTrained {
         var network = Network(architecture: try architecture(channels: x.columns / steps), initialization: .heUniform,
                               random: &random)
         var adam = Adam(learningRate: Float(learningRate), weightDecay: Float(weightDecay))
-        var epochs = EpochTraining(epochs: training.epochs, batchSize: batchSize, rowsPerEpoch: rowsPerEpoch,
+        let epochs = EpochTraining(epochs: training.epochs, batchSize: batchSize, rowsPerEpoch: rowsPerEpoch,
                                    name: "conv-autoencoder")
         try epochs.run(&network, inputs: scaled, targets: scaled, loss: MeanSquaredError(), optimizer: &adam,
                        validation: nil, using: &random)
