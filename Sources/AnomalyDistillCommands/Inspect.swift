@@ -72,7 +72,10 @@ extension Inspect {
         ]
         if let student = detector as? FittedStudent {
             lines.append("Explains:   " + (student.explainer == nil ? "by integrated gradients of its score"
-                : "by a head distilled from its teacher's attributions (--explanations distilled)"))
+                : student.explainerInputs.columns.isEmpty
+                    ? "by a head distilled from its teacher's attributions (--explanations distilled)"
+                    : "by a head distilled from its teacher's attributions, reading \(student.explainerInputs.columns.count) "
+                        + "heavy-tailed column(s) on a log scale (--explanations distilled-tails)"))
         }
         if model.metadata.training?["transfer"] == .string(TransferSet.Source.synthetic.rawValue) {
             lines.append("Transfer:   synthetic rows only (a Gaussian copula of the training rows, and probes around them); "

@@ -26,8 +26,8 @@ struct StudentArguments: ParsableArguments {
     var transfer = TransferSet.Source.rows.rawValue
 
     @Option(help: ArgumentHelp(
-        "How the student explains its rows: gradients (integrated gradients of its score) or distilled (a second small network trained on the teacher's own attributions, so that student and teacher name the same reasons).",
-        valueName: "gradients|distilled"))
+        "How the student explains its rows: gradients (integrated gradients of its score), distilled (a second small network trained on the teacher's own attributions, so that student and teacher name the same reasons) or distilled-tails (the same network reading heavy-tailed columns on a log scale, for columns with a few rows thousands of deviations out).",
+        valueName: "gradients|distilled|distilled-tails"))
     var explanations: String?
 
     @Option(help: "soft (temperature-scaled soft targets) or score-matching (MSE on the teacher's logit, SUOD-style); default: soft, score-matching for gradient-boosting.")
@@ -53,7 +53,7 @@ struct StudentArguments: ParsableArguments {
             throw ValidationError(String(describing: error))
         }
         if let explanations, StudentExplanation(rawValue: explanations) == nil {
-            throw ValidationError("--explanations must be gradients or distilled, found \(explanations)")
+            throw ValidationError("--explanations must be gradients, distilled or distilled-tails, found \(explanations)")
         }
         guard TransferSet.Source(rawValue: transfer) != nil else {
             throw ValidationError("--transfer must be rows or synthetic, found \(transfer)")

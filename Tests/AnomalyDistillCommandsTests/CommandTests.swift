@@ -175,7 +175,7 @@ extension FitCommandTests {
              "--quiet"]) as? Fit)
         #expect(try fit.render().contains("Threshold: ") && fit.detector.thresholdDescription == "false-positive rate 0.02 on the normal training rows")
         let loaded = try ScoringModel(contentsOf: URL(fileURLWithPath: model))
-        let flagged = try #require(loaded.detector.trainingScores).filter { Double($0) > loaded.threshold }.count
+        let flagged = loaded.detector.trainingScores.filter { Double($0) > loaded.threshold }.count
         #expect(abs(flagged - 20) <= 1)
         #expect(loaded.metadata?.training?["threshold_rule"] == .string("fp_rate"))
         #expect(loaded.metadata?.training?["threshold_rate"] == .number(0.02))
@@ -414,6 +414,7 @@ extension FitCommandTests {
                                               file: model)?.explanation == .distilled)
         let text = try #require(try AnomalyDistillCommand.parseAsRoot(["inspect", model]) as? Inspect).render()
         #expect(text.contains("Explains:   by a head distilled from its teacher's attributions"))
+        #expect(text.contains("heavy-tailed column") == !loaded.explainerInputs.columns.isEmpty)
         let score = try #require(try AnomalyDistillCommand.parseAsRoot(
             ["score", "-m", model, data, "--output", model + ".csv", "--explain", "1"]) as? Score)
         #expect(try score.execute(report: { _ in }).rows == 300)
@@ -436,7 +437,7 @@ extension FitCommandTests {
         (["--probe-ratio", "-1"], "--probe-ratio must be in [0, 1000], found -1"),
         (["--probe-ratio", "nan"], "--probe-ratio must be in [0, 1000], found nan"),
         (["--transfer", "real"], "--transfer must be rows or synthetic, found real"),
-        (["--explanations", "shap"], "--explanations must be gradients or distilled, found shap"),
+        (["--explanations", "shap"], "--explanations must be gradients, distilled or distilled-tails, found shap"),
     ])
     func badOptions(options: [String], message: String) {
         for command in ["run", "distill"] {

@@ -170,6 +170,80 @@ enum PlantedFixture {
         #expect(error.map { "\($0)".contains("expected an explanation head from \(d) features to as many contributions") } == true)
     }
 
+    @Test("the explanation head squashes a column only where a few values sit far out, monotonically and like the identity near its median")
+    func headInputs() throws {
+        var random = RandomSource(seed: 4)
+        let n = 2_000
+        // Column 0 normal, 1 log-normal (σ = 2), 2 normal with one value 10,000 deviations out, 3 binary and rare,
+        // 4 exponential (a light tail the rule leaves alone).
+        var rows = (0..<n).map { _ in
+            [Float(random.normal()), Float(Double.exp(2 * random.normal())), Float(random.normal()),
+             random.uniform() < 0.002 ? 1 : 0, Float(-Double.log(1 - random.uniform()))]
+        }
+        rows[7][2] = 10_000
+        let x = Matrix(rows)
+        let inputs = ExplanationHead.Inputs.fitted(to: x)
+        #expect(inputs.columns == [1, 2])
+        let squashed = inputs.apply(x)
+        for (k, j) in inputs.columns.enumerated() {
+            let order = (0..<n).sorted { x[$0, j] < x[$1, j] }
+            #expect(zip(order, order.dropFirst()).allSatisfy { squashed[$0, j] <= squashed[$1, j] })
+            #expect((0..<n).map { abs(squashed[$0, j]) }.max()! < 12)
+            // Near the median the map is the robustly scaled value.
+            let nearValue = inputs.centers[k] + 1e-3 * inputs.scales[k]
+            let near = Matrix(rows: 1, columns: x.columns, scalars: (0..<x.columns).map { $0 == j ? nearValue : 0 })
+            #expect(abs(inputs.apply(near)[0, j] - 1e-3) < 1e-5)
+        }
+        for j in [0, 3, 4] { #expect((0..<n).allSatisfy { squashed[$0, j] == x[$0, j] }) }
+        #expect(ExplanationHead.Inputs.identity.apply(x).scalars == x.scalars)
+    }
+
+    @Test("--explanations distilled-tails squashes the heavy-tailed column; distilled reads every column as it is",
+          arguments: [StudentExplanation.distilled, .distilledTails])
+    func distilledTails(_ mode: StudentExplanation) throws {
+        var x = PlantedFixture.data.x
+        x[3, 1] = 10_000
+        var random = RandomSource(seed: 5)
+        var distiller = Distiller(epochs: 3, rowsPerEpoch: 1_000)
+        distiller.explanation = mode
+        let student = try distiller.distill(teacher: Self.teachers.ecod, x: x, baseline: nil, using: &random)
+        #expect(student.explanation == mode)
+        #expect(student.explainerInputs.columns == (mode == .distilledTails ? [1] : []))
+        #expect(student.explainer?.inputWidth == x.columns && student.explainer?.outputWidth == x.columns)
+    }
+
+    @Test("a student file whose explanation head squashes a column the model does not have, or by a zero scale, is refused",
+          arguments: [([99], [Float(0)], [Float(1)], "ascending feature indices below"),
+                      ([0], [Float(0)], [Float(0)], "positive finite scales"),
+                      ([1, 0], [Float(0), 0], [Float(1), 1], "ascending feature indices below"),
+                      ([0], [Float(0), 1], [Float(1)], "differ in length")])
+    func badHeadInputs(_ columns: [Int], _ centers: [Float], _ scales: [Float], _ message: String) throws {
+        var student = Self.distilledStudent
+        student.explainerInputs = ExplanationHead.Inputs(columns: columns, centers: centers, scales: scales)
+        let url = URL(fileURLWithPath: TestFiles.uniquePath(suffix: ".safetensors"))
+        defer { TestFiles.remove(url.path) }
+        try DetectorFile.write(student, preprocessor: PlantedFixture.data.preprocessor, to: url)
+        let file = try ModelFile.read(from: url)
+        let error = #expect(throws: ModelError.self) { try DetectorFile.decode(FittedStudent.self, from: file) }
+        #expect(error.map { "\($0)".contains(message) } == true, "\(String(describing: error))")
+    }
+
+    @Test("a distilled head's squashed columns survive a save and explain the same")
+    func headInputsSaved() throws {
+        var student = Self.distilledStudent
+        let x = PlantedFixture.data.x
+        student.explainerInputs = ExplanationHead.Inputs(columns: [0, 2], centers: [0.5, -1], scales: [0.25, 2])
+        let url = URL(fileURLWithPath: TestFiles.uniquePath(suffix: ".safetensors"))
+        defer { TestFiles.remove(url.path) }
+        try DetectorFile.write(student, preprocessor: PlantedFixture.data.preprocessor, to: url)
+        let loaded = try DetectorFile.decode(FittedStudent.self, from: try ModelFile.read(from: url))
+        #expect(loaded.explainerInputs == student.explainerInputs)
+        #expect(try loaded.attributions(x, baseline: []).contributions.scalars
+                == student.attributions(x, baseline: []).contributions.scalars)
+        #expect(try loaded.attributions(x, baseline: []).contributions.scalars
+                != Self.distilledStudent.attributions(x, baseline: []).contributions.scalars)
+    }
+
     @Test("contributions sum to score − reference: exactly for ECOD, the forest and the ensemble, within 1e-3 for networks",
           arguments: ["isolation_forest", "ecod", "ensemble", "autoencoder", "deep_svdd", "supervised_network",
                       "distilled_student"])

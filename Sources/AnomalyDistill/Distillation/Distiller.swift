@@ -40,7 +40,8 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
     /// Epochs, batch size, learning rate, weight decay and the rest of how the network trains.
     public var training: NeuralTraining
     /// How the student explains its rows: integrated gradients of its score, or a head distilled from the teacher's
-    /// own attributions (``ExplanationHead``; needs a teacher that explains and a baseline row).
+    /// own attributions (``ExplanationHead``; needs a teacher that explains and a baseline row), optionally reading
+    /// heavy-tailed columns on a log scale (``StudentExplanation/distilledTails``).
     public var explanation: StudentExplanation = .gradients
 
     public init(
@@ -88,7 +89,7 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
         "Distiller(student: \(student), objective: \(objective.rawValue), temperature: \(temperature), "
             + "softWeight: \(softWeight), augmentation: \(transfer.augmentation), ratio: \(transfer.ratio), "
             + (transfer.source == .synthetic ? "transfer: synthetic, " : "")
-            + (explanation == .distilled ? "explanation: distilled, " : "")
+            + (explanation.isDistilled ? "explanation: \(explanation.rawValue), " : "")
             + "\(training.description))"
     }
 
@@ -124,14 +125,17 @@ public struct Distiller: Sendable, CustomStringConvertible, NeuralTrained {
                         baseline: [Float]? = nil, using random: inout RandomSource) throws -> FittedStudent {
         var (student, set) = try distillScores(teacher: teacher, x: x, labels: labels, warmStart: warmStart,
                                                using: &random)
-        if explanation == .distilled, let attributing = teacher as? any AttributingDetector {
+        if explanation.isDistilled, let attributing = teacher as? any AttributingDetector {
             // Without a baseline row, each column's median (the preprocessed training median for numeric columns).
             let row = baseline ?? (0..<x.columns).map { j in
                 Statistics.quantile(sorted: (0..<x.rows).map { x[$0, j] }.sorted(), 0.5)
             }
-            student.explainer = try ExplanationHead.fit(teacher: attributing, inputs: set.inputs,
-                                                        scale: student.softTargets.spread, baseline: row,
-                                                        training: training, using: &random)
+            let head = try ExplanationHead.fit(teacher: attributing, inputs: set.inputs, training: x,
+                                               squashesTails: explanation == .distilledTails,
+                                               scale: student.softTargets.spread, baseline: row,
+                                               training: training, using: &random)
+            student.explainer = head.network
+            student.explainerInputs = head.inputs
         }
         return student
     }

@@ -27,20 +27,25 @@ public struct FittedStudent: NetworkScorer, AttributingDetector {
     /// The distilled explanation (``ExplanationHead``): features → the teacher's contributions as the student learned
     /// them; `nil` explains by integrated gradients of ``network``.
     public var explainer: Network?
+    /// How ``explainer`` reads the features (its heavy-tailed columns squashed); identity without a head.
+    public var explainerInputs: ExplanationHead.Inputs
 
     /// A student from its parts.
     public init(shape: Shape, network: Network, softTargets: SoftTargets, state: DetectorState, trainingScores: [Float],
-                explainer: Network? = nil) {
+                explainer: Network? = nil, explainerInputs: ExplanationHead.Inputs = .identity) {
         self.shape = shape
         self.network = network
         self.softTargets = softTargets
         self.state = state
         self.trainingScores = trainingScores
         self.explainer = explainer
+        self.explainerInputs = explainerInputs
     }
 
     /// How it explains its rows.
-    public var explanation: StudentExplanation { explainer == nil ? .gradients : .distilled }
+    public var explanation: StudentExplanation {
+        explainer == nil ? .gradients : explainerInputs.columns.isEmpty ? .distilled : .distilledTails
+    }
 }
 
 extension FittedStudent {
@@ -68,13 +73,15 @@ extension FittedStudent {
     /// minus their sum), otherwise integrated gradients of the score from `baseline`.
     public func attributions(_ x: Matrix, baseline: [Float]) throws -> FeatureAttributions {
         guard let explainer else { return try integratedGradients(x, baseline: baseline) }
-        return ExplanationHead.attributions(explainer, x, scores: try scores(x))
+        return ExplanationHead.attributions(explainer, inputs: explainerInputs, x, scores: try scores(x))
     }
 
     public func encode() throws -> (tensors: [Tensor], architecture: JSONValue) {
         (network.tensors(prefix: "network.") + (explainer?.tensors(prefix: "explainer.") ?? []),
          try JSONValue(encoding: StudentDocument(network: network.architecture, softTargets: softTargets,
-                                                 explainer: explainer?.architecture)))
+                                                 explainer: explainer?.architecture,
+                                                 explainerInputs: explainer == nil || explainerInputs.columns.isEmpty
+                                                    ? nil : explainerInputs)))
     }
 
     public init(decoding file: ModelFile, state: DetectorState, trainingScores: [Float]) throws {
@@ -96,8 +103,10 @@ extension FittedStudent {
             }
             return network
         }
+        let inputs = architecture.explainerInputs ?? .identity
+        try inputs.validate(featureCount: state.featureCount, file: file.file)
         self.init(shape: Shape(rawValue: file.metadata.kind) ?? .mlp, network: network, softTargets: architecture.softTargets,
-                  state: state, trainingScores: trainingScores, explainer: explainer)
+                  state: state, trainingScores: trainingScores, explainer: explainer, explainerInputs: inputs)
     }
 }
 
@@ -107,9 +116,12 @@ struct StudentDocument: Codable {
     var softTargets: SoftTargets
     /// The distilled explanation's network, if any (absent in older files).
     var explainer: NetworkArchitecture?
+    /// The columns the explanation head squashes (absent: none, and in files older than the squash).
+    var explainerInputs: ExplanationHead.Inputs?
 
     enum CodingKeys: String, CodingKey {
         case network, explainer
         case softTargets = "soft_targets"
+        case explainerInputs = "explainer_inputs"
     }
 }

@@ -102,7 +102,7 @@ public enum DistillationRun {
         var student: FittedStudent?
         let distillTime = try clock.measure {
             // The teacher's attributions behind a distilled explanation start from the row the product explains from.
-            let baseline = distiller.explanation == .distilled
+            let baseline = distiller.explanation.isDistilled
                 ? try ScoringModel(detector: teacher, preprocessor: preprocessor).explanationBaseline : nil
             student = try distiller.distill(teacher: teacher, x: x, labels: trainLabels, warmStart: warmStart,
                                             baseline: baseline,
