@@ -71,11 +71,14 @@ extension Inspect {
                 + ((model.tensors["training_scores"]?.elementCount ?? 0) > 0 ? "(plus the training scores)" : "(no training scores)"),
         ]
         if let student = detector as? FittedStudent {
-            lines.append("Explains:   " + (student.explainer == nil ? "by integrated gradients of its score"
-                : student.explainerInputs.columns.isEmpty
-                    ? "by a head distilled from its teacher's attributions (--explanations distilled)"
-                    : "by a head distilled from its teacher's attributions, reading \(student.explainerInputs.columns.count) "
-                        + "heavy-tailed column(s) on a log scale (--explanations distilled-tails)"))
+            let head = "by a head distilled from its teacher's attributions"
+            let explains = switch student.explanation {
+            case .gradients: "by integrated gradients of its score"
+            case .distilled: head + " (--explanations distilled)"
+            case .distilledTails: head + ", reading \(student.explainerInputs.columns.count) heavy-tailed column(s) on a "
+                + "log scale (--explanations distilled-tails)"
+            }
+            lines.append("Explains:   " + explains)
         }
         if model.metadata.training?["transfer"] == .string(TransferSet.Source.synthetic.rawValue) {
             lines.append("Transfer:   synthetic rows only (a Gaussian copula of the training rows, and probes around them); "
