@@ -10,7 +10,12 @@ agreement), parameters and batch speed-up; then the means and the bars:
   top-k overlap >= 0.95 on average and >= 0.85 on every set, student F1 at its threshold >= teacher F1 - 0.02 on
   every set, student - teacher ROC-AUC >= 0 on average (run with --only and the 11 distillation sets).
 
-Usage: Scripts/distill-bench.py [--teacher ensemble|iforest|autoencoder|...] [--only a,b] [--ablation]
+With --capacity: what the top-k bar costs. On the 11 distillation sets, one teacher fit per set and the same seed, the
+default student beside probes at the cap (50,000) and wider students (CAPACITY below); per variant the mean and
+lowest top-k overlap, student - teacher ROC-AUC, the worst F1 gap, and the parameter ratio and batch speed-up against
+the teacher (issue 4's bars: >= 10x fewer parameters, >= 20x faster on every set).
+
+Usage: Scripts/distill-bench.py [--teacher ensemble|iforest|autoencoder|...] [--only a,b] [--ablation | --capacity]
        [--splits DIR] [--no-build] [extra ad-bench distill options after --]
 """
 import argparse
@@ -33,6 +38,10 @@ ABLATION = [
     ("score matching", ["--objective", "score-matching"]),
     ("with labels, alpha 0.5", ["--labels", "--alpha", "0.5"]),
 ]
+DISTILLATION_SETS = ("breastw,cardio,thyroid,vowels,mammography,satimage2,shuttle,steel_plates_fault,nsl_kdd_test,"
+                     "insurance_claims_fraud,skab_valve1")
+CAPACITY = ["", "--probe-ratio 50", "--probe-ratio 50 --student mlp:64,32", "--probe-ratio 50 --student mlp:128,64",
+            "--probe-ratio 50 --student mlp:256,128"]
 
 
 def run(bench, splits, teacher, only, extra):
@@ -53,6 +62,7 @@ def main():
     parser.add_argument("--teacher", default="ensemble")
     parser.add_argument("--only", default=None)
     parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--capacity", action="store_true")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("extra", nargs="*")
     args = parser.parse_args()
@@ -65,6 +75,26 @@ def main():
         for line in handle:
             record = json.loads(line)
             baseline[(record["dataset"], record["teacher"])] = record
+
+    if args.capacity:
+        rows = run(bench, args.splits, args.teacher, args.only or DISTILLATION_SETS,
+                   args.extra + ["--variants", ";".join(CAPACITY)])
+        print(f"## What the top-k bar costs, teacher {args.teacher} ({len(rows) // len(CAPACITY)} sets)\n")
+        print("| student | mean top-k | lowest set | student − teacher ROC-AUC | worst F1 gap | params, teacher / "
+              "student (min) | batch speed-up (min) | distill s (mean) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for variant in CAPACITY:
+            vs = [r for r in rows if r["variant"] == variant]
+            low = min(vs, key=lambda r: r["top_k_overlap"])
+            f1 = min(vs, key=lambda r: r["student_f1"] - r["teacher_f1"])
+            print(f"| {variant or 'default (ratio 2)'} | {mean([r['top_k_overlap'] for r in vs]):.3f} | "
+                  f"{low['dataset']} {low['top_k_overlap']:.3f} | "
+                  f"{mean([r['student_roc_auc'] - r['teacher_roc_auc'] for r in vs]):+.4f} | "
+                  f"{f1['dataset']} {f1['student_f1'] - f1['teacher_f1']:+.3f} | "
+                  f"{min(r['teacher_parameters'] / r['student_parameters'] for r in vs):.1f}x | "
+                  f"{min(r['student_rows_per_s'] / r['teacher_rows_per_s'] for r in vs):.1f}x | "
+                  f"{mean([r['distill_s'] for r in vs]):.1f} |", flush=True)
+        return
 
     if args.ablation:
         print(f"## Ablation, teacher {args.teacher} (means over the data sets)\n")

@@ -15,11 +15,15 @@ The protocol of Scripts/select-defaults.py (issue 11), applied to how the studen
    differences (the incumbent rule of select-defaults.py). Nothing measured on the report half feeds the choice.
 5. Report: per half and per set, seed-averaged top-k overlap, Spearman, student − teacher ROC-AUC and distillation
    seconds; then the issue's 11 distillation sets (they straddle both halves).
+   Round 2 (`--candidates ";--probe-ratio 50" --seeds 0,1,2,3,4 --work DIR2`): probes at the cap (50,000 for every
+   set of 1,000 training rows or more) against the default, five seeds to cut the small sets' noise. Not blind:
+   this candidate was picked after round 1 (ratio 20 led it) and after its seed-0 figures on the 11 distillation
+   sets, six of which are selection sets, had been seen; the incumbent rule still decides.
 6. The student's threshold, by the same rule: re-fitted at the contamination on its training scores, or its logit's
    zero (the teacher's threshold); judged on decision agreement with the teacher, on the default candidate's
    students of step 2 (see `threshold_stage`).
 
-Usage: Scripts/select-student.py [--work DIR] [--seeds 0,1,2] [--no-build]
+Usage: Scripts/select-student.py [--work DIR] [--seeds 0,1,2] [--no-build] [--candidates "DEFAULT;OPTS;…"]
 Needs: numpy, scikit-learn, pandas; the release CLI for the planted check (`swift build -c release`).
 """
 import argparse
@@ -55,7 +59,13 @@ def main():
     parser.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "select-student"))
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--candidates", default=None,
+                        help="semicolon-separated candidates, the default first (default: round 1's six; see the README "
+                             "for round 2: '--candidates \";--probe-ratio 50\" --seeds 0,1,2,3,4')")
     args = parser.parse_args()
+    candidates = args.candidates.split(";") if args.candidates is not None else CANDIDATES
+    if candidates[0] != "":
+        parser.error("the first candidate must be the default (an empty string)")
     seeds = [int(s) for s in args.seeds.split(",")]
     os.makedirs(args.work, exist_ok=True)
     defaults = protocol()
@@ -70,7 +80,7 @@ def main():
         cache = os.path.join(args.work, f"variants.s{seed}.jsonl")
         if not os.path.isfile(cache):
             out = defaults.bench(binary, "distill", "--splits", splits, "--seed", str(seed),
-                                 "--variants", ";".join(CANDIDATES))
+                                 "--variants", ";".join(candidates))
             with open(cache, "w") as handle:
                 handle.writelines(json.dumps(r) + "\n" for r in out)
         with open(cache) as handle:
@@ -87,7 +97,7 @@ def main():
     print("| candidate | cardio planted first / top 3 | selection top-k | selection Spearman | selection student − "
           "teacher ROC-AUC | selection distill s (sum) |")
     print("|---|---|---|---|---|---|")
-    for i, candidate in enumerate(CANDIDATES):
+    for i, candidate in enumerate(candidates):
         cache = os.path.join(args.work, f"planted.{i}.json")
         if not os.path.isfile(cache):
             out = subprocess.run([sys.executable, os.path.join(ROOT, "Scripts", "bench-explain.py"), "--json",
@@ -130,7 +140,7 @@ def main():
     print("\n## The issue's 11 distillation sets, seed-averaged\n")
     print("| candidate | mean top-k | lowest set | mean student − teacher ROC-AUC | per seed top-k |")
     print("|---|---|---|---|---|")
-    for candidate in CANDIDATES:
+    for candidate in candidates:
         per_set = {n: np.mean([topk(r) for r in rows[(candidate, n)]]) for n in BAR_SETS}
         low = min(per_set, key=per_set.get)
         per_seed = [np.mean([rows[(candidate, n)][i]["top_k_overlap"] for n in BAR_SETS]) for i in range(len(seeds))]
