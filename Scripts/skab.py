@@ -16,8 +16,12 @@ Two protocols on the shared files (../shared/data/skab_*.csv; see its README for
    SKAB's `evaluating(..., metric='binary')`. The leaderboard's figures (SKAB README, outlier detection, out of
    the box) are printed beside ours; they come from the notebooks, not from this run.
    The shared files join the experiments in order; their row counts are in the data README and below.
+   `--decision skab` replaces our threshold by the decision rule of SKAB's Conv-AE notebook, with its constants
+   (see `skab_decisions`): the limit is the 0.999 quantile of the training rows' scores times 4/3, and a row is
+   an anomaly when it and the next 58 rows are all over it. The leaderboard's Conv-AE figures were made with it.
 
-Usage: python3 Scripts/skab.py [--binary PATH] [--detectors pca,iforest] [--fp-rate 0.01] [--json OUT]
+Usage: python3 Scripts/skab.py [--binary PATH] [--detectors pca,iforest] [--fp-rate 0.01] [--window N
+       [--window-features stats|lags]] [--decision threshold|skab] [--seed S] [--protocol-only] [--json OUT]
 """
 import argparse
 import json
@@ -42,6 +46,27 @@ LEADERBOARD = {  # SKAB README, outlier detection, out-of-the-box algorithms: F1
     "T2+Q (PCA)": (0.67, 13.95, 36.32), "Vanilla AE": (0.45, 7.55, 66.60), "Isolation forest": (0.40, 6.86, 72.09),
 }
 TRAIN_ROWS = 400
+# --decision skab: the decision rule of SKAB's Conv-AE notebook (notebooks/Conv_AE.ipynb at waico/SKAB), constants
+# as published there: the upper control limit is the 0.999 quantile of the training rows' scores times 4/3, and a row
+# is an anomaly only when the scores of it and the next PERSISTENCE - 2 rows all exceed it (the notebook flags row i
+# when every window of 60 readings containing it, but the one starting at it, is over the limit; our score of a row
+# is the window ending at it). Offline: it looks 58 rows ahead.
+SKAB_QUANTILE, SKAB_FACTOR, PERSISTENCE = 0.999, 4 / 3, 60
+
+
+def skab_decisions(scores, window):
+    """SKAB's Conv-AE decision rule on one experiment's scores (the first TRAIN_ROWS are its training rows). The limit
+    comes from the training rows whose window is whole, as the notebook's training windows are (`window` readings;
+    1 without windows)."""
+    limit = np.quantile(scores[window - 1:TRAIN_ROWS], SKAB_QUANTILE) * SKAB_FACTOR
+    over = scores > limit
+    n, span = len(scores), PERSISTENCE - 1
+    flags = np.zeros(n, dtype=int)
+    # The notebook's loop: rows PERSISTENCE - 1 up to (windows - PERSISTENCE + 1), windows = n - PERSISTENCE + 1.
+    for i in range(PERSISTENCE - 1, n - 2 * PERSISTENCE + 2):
+        if over[i:i + span].all():
+            flags[i] = 1
+    return flags
 
 
 def scores_of(binary, model, data, folder):
@@ -52,12 +77,13 @@ def scores_of(binary, model, data, folder):
 
 
 WINDOW = []  # --window N [--window-features F], from the command line
+SEED = [0]  # --seed
 
 
 def detector_args(name, fp_rate):
     """`name` is a detector, optionally with its own options after colons: `autoencoder:--epochs:50`."""
     name, *options = name.split(":")
-    return ["--detector", name, *options, "--fp-rate", str(fp_rate), "--seed", "0", "--quiet", *WINDOW]
+    return ["--detector", name, *options, "--fp-rate", str(fp_rate), "--seed", str(SEED[0]), "--quiet", *WINDOW]
 
 
 def novelty(binary, detectors, fp_rate, folder):
@@ -106,7 +132,7 @@ def novelty(binary, detectors, fp_rate, folder):
     return rows
 
 
-def skab_protocol(binary, detectors, fp_rate, folder):
+def skab_protocol(binary, detectors, fp_rate, folder, decision="threshold"):
     results = {}
     experiments = []
     for f, counts in EXPERIMENTS.items():
@@ -127,7 +153,8 @@ def skab_protocol(binary, detectors, fp_rate, folder):
             model = os.path.join(folder, "experiment.safetensors")
             run(binary, "fit", *detector_args(name, fp_rate), "--train", train, "--test", test, "--out", model)
             scores, flags = scores_of(binary, model, test, folder)
-            predicted.append(flags)
+            window = int(WINDOW[1]) if WINDOW else 1
+            predicted.append(skab_decisions(scores, window) if decision == "skab" else flags)
             truth.append(frame["label"].to_numpy())
             if 0 < truth[-1].sum() < len(truth[-1]):
                 aucs.append(roc_auc(truth[-1], scores))
@@ -147,8 +174,13 @@ def main():
     parser.add_argument("--fp-rate", type=float, default=0.01)
     parser.add_argument("--window", type=int, help="fit every detector on windows of this many readings")
     parser.add_argument("--window-features", default="stats", help="stats or lags")
+    parser.add_argument("--decision", choices=["threshold", "skab"], default="threshold",
+                        help="protocol 2's decisions: the model's threshold (--fp-rate), or SKAB's Conv-AE rule")
+    parser.add_argument("--seed", type=int, default=0, help="every fit's seed")
+    parser.add_argument("--protocol-only", action="store_true", help="skip part 1 (anomaly-free training)")
     parser.add_argument("--json")
     args = parser.parse_args()
+    SEED[0] = args.seed
     if args.window:
         WINDOW.extend(["--window", str(args.window), "--window-features", args.window_features])
     if not os.path.exists(os.path.join(DATA, "skab_anomaly_free.csv")):
@@ -157,17 +189,20 @@ def main():
         sys.exit(f"no binary at {args.binary}: swift build -c release --product anomaly-distill")
     detectors = [d for d in args.detectors.split(",") if d]
     with tempfile.TemporaryDirectory() as folder:
-        rows = novelty(args.binary, detectors, args.fp_rate, folder)
-        protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder)
-    print(f"1. Trained on skab_anomaly_free.csv: test ROC-AUC ({'windows of %d readings' % args.window if args.window else 'no windows'}"
-          "; the scikit-learn peers have none)")
-    print(f"{'model':34} {'valve1':>7} {'valve2':>7} {'other':>7} {'mean':>7}")
+        rows = {} if args.protocol_only else novelty(args.binary, detectors, args.fp_rate, folder)
+        protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder, args.decision)
+    if rows:
+        print(f"1. Trained on skab_anomaly_free.csv: test ROC-AUC ({'windows of %d readings' % args.window if args.window else 'no windows'}"
+              "; the scikit-learn peers have none)")
+        print(f"{'model':34} {'valve1':>7} {'valve2':>7} {'other':>7} {'mean':>7}")
     for model, row in rows.items():
         values = [row[f] for f in EXPERIMENTS]
         print(f"{model:34} " + " ".join(f"{v:7.3f}" for v in values) + f" {np.mean(values):7.3f}")
     window = f"windows of {args.window} readings ({args.window_features})" if args.window else "no windows"
     print(f"\n2. SKAB outlier-detection protocol: 34 experiments, first {TRAIN_ROWS} rows train, "
-          f"threshold at --fp-rate {args.fp_rate}, {window}")
+          + (f"threshold at --fp-rate {args.fp_rate}" if args.decision == "threshold" else
+             f"SKAB's Conv-AE rule (limit {SKAB_QUANTILE} quantile x 4/3, {PERSISTENCE - 1} rows over it)")
+          + f", {window}")
     print(f"{'model':34} {'F1':>6} {'FAR %':>7} {'MAR %':>7} {'mean ROC-AUC':>13}")
     for name, r in protocol.items():
         print(f"{'anomaly-distill ' + name:34} {r['f1']:6.2f} {r['far']:7.2f} {r['mar']:7.2f} "
