@@ -26,8 +26,8 @@ import tempfile
 
 import numpy as np
 
-AGREEMENT_SETS = ["breastw", "cardio", "thyroid", "vowels", "mammography", "satimage2", "shuttle",
-                  "steel_plates_fault", "nsl_kdd_test", "insurance_claims_fraud", "skab_valve1"]
+from bench_common import DISTILLATION_SETS as AGREEMENT_SETS
+
 MISSING = {"", "NA", "N/A", "NaN", "nan", "NAN", "NULL", "null", "?"}
 
 

@@ -1,5 +1,6 @@
-"""What the data-set benchmark scripts (distill-bench.py, teacher-stability.py, select-defaults.py, select-student.py)
-share: where the repository and ../shared are, the peers' split files and the release builds they run."""
+"""What the data-set benchmark scripts (distill-bench.py, teacher-stability.py, select-defaults.py, select-student.py,
+bench-explain.py) share: where the repository and ../shared are, the peers' split files, the release builds they run
+and the distillation bar's data sets."""
 import os
 import subprocess
 import sys
@@ -7,6 +8,9 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 AD_BENCH = os.path.join(ROOT, ".build-bench", "release", "ad-bench")
+# The distillation bar's 11 sets (issues 4, 11 and 12), in the order every script reports them.
+DISTILLATION_SETS = ["breastw", "cardio", "thyroid", "vowels", "mammography", "satimage2", "shuttle",
+                     "steel_plates_fault", "nsl_kdd_test", "insurance_claims_fraud", "skab_valve1"]
 
 
 def ensure_splits(folder, quiet=False):

@@ -23,7 +23,7 @@ import json
 import os
 import subprocess
 
-from bench_common import AD_BENCH, SHARED, build, ensure_splits
+from bench_common import AD_BENCH, DISTILLATION_SETS, SHARED, build, ensure_splits
 
 BASELINE_TEACHER = {"iforest": "IForest", "autoencoder": "AutoEncoder"}
 ABLATION = [
@@ -38,8 +38,6 @@ ABLATION = [
     ("score matching", ["--objective", "score-matching"]),
     ("with labels, alpha 0.5", ["--labels", "--alpha", "0.5"]),
 ]
-DISTILLATION_SETS = ("breastw,cardio,thyroid,vowels,mammography,satimage2,shuttle,steel_plates_fault,nsl_kdd_test,"
-                     "insurance_claims_fraud,skab_valve1")
 CAPACITY = ["", "--probe-ratio 50", "--probe-ratio 50 --student mlp:64,32", "--probe-ratio 50 --student mlp:128,64",
             "--probe-ratio 50 --student mlp:256,128"]
 
@@ -77,7 +75,7 @@ def main():
             baseline[(record["dataset"], record["teacher"])] = record
 
     if args.capacity:
-        rows = run(bench, args.splits, args.teacher, args.only or DISTILLATION_SETS,
+        rows = run(bench, args.splits, args.teacher, args.only or ",".join(DISTILLATION_SETS),
                    args.extra + ["--variants", ";".join(CAPACITY)])
         print(f"## What the top-k bar costs, teacher {args.teacher} ({len(rows) // len(CAPACITY)} sets)\n")
         print("| student | mean top-k | lowest set | student − teacher ROC-AUC | worst F1 gap | params, teacher / "

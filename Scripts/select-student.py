@@ -35,12 +35,11 @@ import sys
 
 import numpy as np
 
-from bench_common import AD_BENCH, ROOT, build
+from bench_common import AD_BENCH, DISTILLATION_SETS, ROOT, build
 
 CANDIDATES = ["", "--probe-ratio 5", "--probe-ratio 10", "--probe-ratio 20", "--probe-ratio 10 --temperature 1",
               "--probe-ratio 10 --student mlp:64,32"]
-BAR_SETS = ["breastw", "cardio", "thyroid", "vowels", "mammography", "satimage2", "shuttle", "steel_plates_fault",
-            "nsl_kdd_test", "insurance_claims_fraud", "skab_valve1"]
+BAR_SETS = DISTILLATION_SETS
 
 
 def protocol():

@@ -21,10 +21,9 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from bench_common import AD_BENCH, build, ensure_splits
+from bench_common import AD_BENCH, DISTILLATION_SETS, build, ensure_splits
 
-BAR_SETS = "breastw,cardio,thyroid,vowels,mammography,satimage2,shuttle,steel_plates_fault,nsl_kdd_test," \
-           "insurance_claims_fraud,skab_valve1"
+BAR_SETS = ",".join(DISTILLATION_SETS)
 
 
 def top(scores, k):
