@@ -132,7 +132,8 @@ def novelty(binary, detectors, fp_rate, folder):
     return rows
 
 
-def skab_protocol(binary, detectors, fp_rate, folder, decision="threshold"):
+def skab_protocol(binary, detectors, fp_rate, folder, decision="threshold", window=1):
+    """`window`: the readings in each model's window (1 without), for SKAB's rule."""
     results = {}
     experiments = []
     for f, counts in EXPERIMENTS.items():
@@ -153,7 +154,6 @@ def skab_protocol(binary, detectors, fp_rate, folder, decision="threshold"):
             model = os.path.join(folder, "experiment.safetensors")
             run(binary, "fit", *detector_args(name, fp_rate), "--train", train, "--test", test, "--out", model)
             scores, flags = scores_of(binary, model, test, folder)
-            window = int(WINDOW[1]) if WINDOW else 1
             predicted.append(skab_decisions(scores, window) if decision == "skab" else flags)
             truth.append(frame["label"].to_numpy())
             if 0 < truth[-1].sum() < len(truth[-1]):
@@ -190,7 +190,7 @@ def main():
     detectors = [d for d in args.detectors.split(",") if d]
     with tempfile.TemporaryDirectory() as folder:
         rows = {} if args.protocol_only else novelty(args.binary, detectors, args.fp_rate, folder)
-        protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder, args.decision)
+        protocol = skab_protocol(args.binary, detectors, args.fp_rate, folder, args.decision, args.window or 1)
     if rows:
         print(f"1. Trained on skab_anomaly_free.csv: test ROC-AUC ({'windows of %d readings' % args.window if args.window else 'no windows'}"
               "; the scikit-learn peers have none)")
